@@ -1,0 +1,14 @@
+"""URL configuration: pages, the REST API and its schema."""
+
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+urlpatterns = [
+    path("", include("dangjian.accounts.urls")),
+    path("orgs/", include("dangjian.orgs.urls")),
+    path("members/", include("dangjian.members.urls")),
+    path("import/", include("dangjian.imports.urls")),
+    path("api/", include("config.api_urls")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+]

@@ -1,0 +1,104 @@
+"""Users with a role and a scope, and the append-only audit log (SPEC §1, §3, §8)."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+
+from dangjian.accounts.choices import Action
+from dangjian.accounts.roles import Role, role_allows
+
+
+class User(AbstractUser):
+    """A signed-in person. Their scope is a subtree of the organization tree: they see and
+    change only what lies inside it (SPEC §1)."""
+
+    role = models.CharField("角色", max_length=20, choices=Role.choices, default=Role.MEMBER)
+    scope = models.ForeignKey(
+        "orgs.Organization",
+        verbose_name="管辖范围",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="用户可见可管的组织子树的根；为空则看不到任何数据。",
+    )
+    display_name = models.CharField("姓名", max_length=50, blank=True)
+
+    class Meta:
+        verbose_name = "用户"
+        verbose_name_plural = "用户"
+
+    def __str__(self) -> str:
+        return self.display_name or self.username
+
+    @property
+    def scope_path(self) -> str | None:
+        """The materialized path of the scope root, or None when the user sees nothing."""
+        return self.scope.path if self.scope_id else None
+
+    def can(self, perm: str) -> bool:
+        """True when the user's role grants `perm` (superusers included)."""
+        return self.is_active and (self.is_superuser or role_allows(self.role, perm))
+
+
+class AuditQuerySet(models.QuerySet):
+    """The audit log is append-only: bulk updates and deletes are refused."""
+
+    def update(self, **kwargs):
+        raise PermissionError("审计日志不可修改")
+
+    def delete(self):
+        raise PermissionError("审计日志不可删除")
+
+    def visible_to(self, user) -> AuditQuerySet:
+        """Entries about objects inside the user's scope."""
+        path = getattr(user, "scope_path", None)
+        if not path:
+            return self.none()
+        return self.filter(org_path__startswith=path)
+
+
+class AuditEntry(models.Model):
+    """One change (or a sign-in, or a full read of personal information): who, when, before,
+    after. Each entry carries an HMAC over its content and the previous entry's hash, so any
+    edit or deletion breaks the chain and can be found."""
+
+    at = models.DateTimeField("时间", db_index=True)
+    actor = models.ForeignKey(
+        User, verbose_name="操作人", null=True, blank=True, on_delete=models.PROTECT
+    )
+    actor_label = models.CharField("操作人", max_length=100)
+    action = models.CharField("操作", max_length=40)
+    object_type = models.CharField("对象类型", max_length=40)
+    object_id = models.CharField("对象编号", max_length=64, blank=True)
+    object_repr = models.CharField("对象", max_length=200, blank=True)
+    org_path = models.CharField("所属组织路径", max_length=255, blank=True, db_index=True)
+    before = models.JSONField("变更前", null=True, blank=True)
+    after = models.JSONField("变更后", null=True, blank=True)
+    prev_hash = models.CharField(max_length=64)
+    entry_hash = models.CharField(max_length=64, unique=True)
+
+    objects = AuditQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "审计日志"
+        verbose_name_plural = "审计日志"
+        ordering = ["-id"]
+        indexes = [models.Index(fields=["object_type", "object_id"])]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.actor_label} {self.action} {self.object_repr}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise PermissionError("审计日志不可修改")
+        raise PermissionError("审计日志只能通过 dangjian.accounts.audit 写入")
+
+    def delete(self, *args, **kwargs):
+        raise PermissionError("审计日志不可删除")
+
+    @property
+    def action_label(self) -> str:
+        """The action in Chinese."""
+        return Action.LABELS.get(self.action, self.action)

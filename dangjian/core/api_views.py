@@ -1,0 +1,29 @@
+"""Base classes for scoped API views: the queryset always passes `visible_to(user)`."""
+
+from __future__ import annotations
+
+from rest_framework import permissions, viewsets
+
+from dangjian.accounts.roles import Perm
+
+
+class RolePermission(permissions.IsAuthenticated):
+    """Reads need a sign-in; writes need the view's `write_perm` for the user's role."""
+
+    def has_permission(self, request, view) -> bool:
+        if not super().has_permission(request, view):
+            return False
+        if request.method in permissions.SAFE_METHODS:
+            return True
+        return request.user.can(getattr(view, "write_perm", Perm.MANAGE_USERS))
+
+
+class ScopedViewSet(viewsets.GenericViewSet):
+    """Every object comes from `model.objects.visible_to(user)`, so outside the scope is 404."""
+
+    permission_classes = [RolePermission]
+    scoped_model = None
+    write_perm = None
+
+    def get_queryset(self):
+        return self.scoped_model.objects.visible_to(self.request.user)

@@ -1,0 +1,90 @@
+"""Reading values typed by people into Excel, CSV files, forms and JSON.
+
+Each function takes whatever a cell holds (text, number, date) and returns a clean Python value
+or raises BusinessError with a Chinese reason. Used by imports, forms and the API alike.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+from collections.abc import Collection
+
+from dangjian.core.errors import BusinessError
+
+_DATE_TEXT = re.compile(r"^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?$")
+
+
+def as_text(value: object, label: str, *, required: bool = True, max_length: int = 100) -> str:
+    """A trimmed text value."""
+    if value is None:
+        text = ""
+    elif isinstance(value, float) and value.is_integer():
+        text = str(int(value))
+    else:
+        text = str(value).strip()
+    if "\x00" in text:
+        raise BusinessError(f"{label}包含非法字符")
+    if required and not text:
+        raise BusinessError(f"{label}不能为空")
+    if len(text) > max_length:
+        raise BusinessError(f"{label}过长（最多{max_length}个字符）")
+    return text
+
+
+def as_count(value: object, label: str) -> int:
+    """A non-negative whole number; empty means 0."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return 0
+    if isinstance(value, bool):
+        raise BusinessError(f"{label}应为非负整数")
+    if isinstance(value, float):
+        if not math.isfinite(value) or not value.is_integer():
+            raise BusinessError(f"{label}应为非负整数，实际为 {value}")
+        value = int(value)
+    if isinstance(value, str):
+        text = value.strip()
+        if text.endswith(".0"):
+            text = text[:-2]
+        if not re.fullmatch(r"-?\d{1,9}", text):
+            raise BusinessError(f"{label}应为非负整数，实际为 “{value}”")
+        value = int(text)
+    if not isinstance(value, int):
+        raise BusinessError(f"{label}应为非负整数")
+    if value < 0:
+        raise BusinessError(f"{label}不能为负数")
+    if value > 10_000_000:
+        raise BusinessError(f"{label}数值过大")
+    return value
+
+
+def as_date(value: object, label: str, *, required: bool = True) -> dt.date | None:
+    """A date from an Excel date cell or YYYY-MM-DD text (also YYYY/MM/DD, YYYY年M月D日)."""
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    text = "" if value is None else str(value).strip()
+    if not text:
+        if required:
+            raise BusinessError(f"{label}不能为空")
+        return None
+    if " " in text:  # "2020-01-02 00:00:00" as written by some tools
+        text = text.split(" ", 1)[0]
+    match = _DATE_TEXT.match(text)
+    if not match:
+        raise BusinessError(f"{label}格式应为 YYYY-MM-DD，实际为 “{text}”")
+    try:
+        return dt.date(int(match[1]), int(match[2]), int(match[3]))
+    except ValueError:
+        raise BusinessError(f"{label} “{text}” 不是真实的日期") from None
+
+
+def as_choice(value: object, label: str, choices: Collection[str]) -> str:
+    """One of a fixed set of values; the error lists them in the order given."""
+    text = as_text(value, label, max_length=50)
+    if text not in choices:
+        allowed = "、".join(choices)
+        raise BusinessError(f"未知的{label} “{text}”，应为：{allowed}")
+    return text

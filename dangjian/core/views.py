@@ -1,0 +1,46 @@
+"""Helpers shared by page views: scoped look-ups that answer 404, and role checks."""
+
+from __future__ import annotations
+
+from functools import wraps
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import Http404
+
+
+def get_visible_or_404(queryset, user, **lookup):
+    """One object from `queryset.visible_to(user)`; missing and out-of-scope both give 404."""
+    try:
+        return queryset.visible_to(user).get(**lookup)
+    except (queryset.model.DoesNotExist, ValueError, TypeError):
+        raise Http404("未找到") from None
+
+
+def require_perm(perm: str):
+    """Sign-in required, and the user's role must grant `perm` (otherwise 403, no details)."""
+
+    def decorator(view):
+        @login_required
+        @wraps(view)
+        def wrapper(request, *args, **kwargs):
+            if not request.user.can(perm):
+                raise PermissionDenied("当前角色无权进行此操作")
+            return view(request, *args, **kwargs)
+
+        return wrapper
+
+    return decorator
+
+
+def paginate(request, queryset, per_page: int = 50):
+    """A page of `queryset` from ?page=, clamped to the valid range."""
+    return Paginator(queryset, per_page).get_page(request.GET.get("page"))
+
+
+def query_without_page(request) -> str:
+    """The current query string without `page`, for pagination links."""
+    params = request.GET.copy()
+    params.pop("page", None)
+    return params.urlencode()

@@ -1,0 +1,43 @@
+"""`manage.py import_workbook FILE.xlsx|DIR`: all-or-nothing import of the SPEC §5 workbook."""
+
+from __future__ import annotations
+
+import sys
+
+from django.core.management.base import BaseCommand, CommandError
+
+from dangjian.imports.runner import run_import
+
+
+class Command(BaseCommand):
+    help = "导入 .xlsx 工作簿或 CSV 目录（组织、党员……）；任何一行有错则全部不导入并逐行报告。"
+
+    def add_arguments(self, parser):
+        parser.add_argument("path", help=".xlsx 文件或包含 组织.csv、党员.csv 等的目录")
+        parser.add_argument("--dry-run", action="store_true", help="只校验，不写入")
+
+    def handle(self, path, dry_run=False, **options):
+        def progress(message: str) -> None:
+            self.stderr.write(f"… {message}")
+
+        outcome = run_import(path, dry_run=dry_run, progress=progress)
+        for warning in outcome.warnings:
+            self.stderr.write(self.style.WARNING(warning))
+        if not outcome.ok:
+            self.stderr.write(
+                self.style.ERROR(f"导入未通过校验，未做任何修改。共 {len(outcome.issues)} 处问题：")
+            )
+            for issue in outcome.issues:
+                where = f"{issue.sheet} 第{issue.row}行" if issue.sheet else "文件"
+                column = f" [{issue.column}]" if issue.column else ""
+                self.stderr.write(f"{where}{column}：{issue.message}")
+            sys.stderr.flush()
+            raise CommandError("导入失败")
+        verb = "校验通过（未写入）" if dry_run else "导入完成"
+        self.stdout.write(
+            self.style.SUCCESS(f"{verb}：{outcome.rows} 行，用时 {outcome.seconds:.2f} 秒")
+        )
+        for sheet, res in outcome.results.items():
+            self.stdout.write(
+                f"  {sheet}：新增 {res.created}，更新 {res.updated}，未变 {res.unchanged}"
+            )

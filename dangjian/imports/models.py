@@ -1,0 +1,32 @@
+"""A record of each import run, so the web page can show and download its error report."""
+
+from django.conf import settings
+from django.db import models
+
+
+class ImportRun(models.Model):
+    """One attempt to import a workbook: who, what, the outcome and every rejected row."""
+
+    class Status(models.TextChoices):
+        SUCCEEDED = "succeeded", "成功"
+        REJECTED = "rejected", "未通过校验，未导入"
+
+    started_at = models.DateTimeField("时间", auto_now_add=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT
+    )
+    scope_path = models.CharField(max_length=255, blank=True, db_index=True)
+    filename = models.CharField("文件", max_length=255)
+    status = models.CharField("结果", max_length=20, choices=Status.choices)
+    rows = models.PositiveIntegerField("数据行数", default=0)
+    seconds = models.FloatField("耗时（秒）", default=0)
+    summary = models.JSONField("各表结果", default=dict)
+    issues = models.JSONField("问题", default=list)
+
+    class Meta:
+        verbose_name = "导入记录"
+        verbose_name_plural = "导入记录"
+        ordering = ["-id"]
+
+    def __str__(self) -> str:
+        return f"{self.filename} {self.get_status_display()}"

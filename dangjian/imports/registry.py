@@ -1,0 +1,101 @@
+"""The sheet registry (SPEC §5): each capability registers one importer per sheet it owns.
+
+An importer validates its rows without writing (collecting every problem with sheet, row,
+column and a Chinese reason), then applies a validated plan set-based. The runner calls every
+present sheet's `validate` before any `apply`, all inside one transaction.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from abc import ABC, abstractmethod
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class ImportIssue:
+    """One reason a row was rejected."""
+
+    sheet: str
+    row: int
+    column: str
+    message: str
+
+    def as_list(self) -> list:
+        return [self.sheet, self.row, self.column, self.message]
+
+
+@dataclass
+class SheetResult:
+    """What applying one sheet did."""
+
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.created + self.updated + self.unchanged
+
+
+@dataclass
+class SourceRow:
+    """A data row: its 1-based row number in the sheet (header is row 1) and values by column."""
+
+    number: int
+    values: dict[str, Any]
+
+
+@dataclass
+class ImportContext:
+    """State shared by the sheets of one import run."""
+
+    actor: Any = None
+    scope_root: Any = None  # an Organization, or None for the whole jurisdiction
+    today: dt.date = field(default_factory=dt.date.today)
+    issues: list[ImportIssue] = field(default_factory=list)
+    state: dict[str, Any] = field(default_factory=dict)
+
+    def error(self, sheet: str, row: int, column: str, message: str) -> None:
+        """Record a problem; the import will change nothing."""
+        self.issues.append(ImportIssue(sheet, row, column, message))
+
+
+class SheetImporter(ABC):
+    """One sheet of the workbook: its columns, validation, application and export."""
+
+    sheet: str
+    columns: tuple[str, ...]
+    order: int
+
+    @abstractmethod
+    def validate(self, rows: list[SourceRow], ctx: ImportContext) -> None:
+        """Check every row, record issues in ctx, keep the plan in ctx.state. Never writes."""
+
+    @abstractmethod
+    def apply(self, ctx: ImportContext) -> SheetResult:
+        """Write the plan validated earlier, set-based."""
+
+    @abstractmethod
+    def export_rows(self, user, reveal_pii: bool) -> Iterator[tuple]:
+        """Rows in column order for the organizations `user` may see."""
+
+
+_REGISTRY: dict[str, SheetImporter] = {}
+
+
+def register_sheet(importer: SheetImporter) -> None:
+    """Add a capability's sheet; registering the same sheet name again replaces it."""
+    _REGISTRY[importer.sheet] = importer
+
+
+def registered_sheets() -> list[SheetImporter]:
+    """Importers in load order (organizations before members before ledgers…)."""
+    return sorted(_REGISTRY.values(), key=lambda imp: imp.order)
+
+
+def get_sheet(name: str) -> SheetImporter | None:
+    """The importer of a sheet name, if any capability registered it."""
+    return _REGISTRY.get(name)

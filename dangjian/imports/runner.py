@@ -1,0 +1,157 @@
+"""Running an import end to end, all-or-nothing (SPEC §5).
+
+1. read every sheet; 2. check headers; 3. validate every present sheet (no writes);
+4. if any row is bad, change nothing and report every issue; 5. otherwise apply the sheets in
+registry order inside the same transaction and write one audit entry for the run.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from django.db import transaction
+from django.utils import timezone
+
+from dangjian.accounts import audit
+from dangjian.core.bulk import lock_for_sequence
+from dangjian.core.errors import BusinessError
+from dangjian.imports.models import ImportRun
+from dangjian.imports.registry import (
+    ImportContext,
+    ImportIssue,
+    SheetResult,
+    SourceRow,
+    get_sheet,
+    registered_sheets,
+)
+from dangjian.imports.sources import SheetData, read_source
+
+
+@dataclass
+class ImportOutcome:
+    """The result of one run: per-sheet counts when it succeeded, otherwise the issues."""
+
+    ok: bool
+    results: dict[str, SheetResult] = field(default_factory=dict)
+    issues: list[ImportIssue] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    rows: int = 0
+    seconds: float = 0.0
+    run: ImportRun | None = None
+
+
+class _Rejected(Exception):
+    """Raised inside the transaction to roll it back when validation failed."""
+
+
+def _rows_for(
+    sheet: SheetData, columns: tuple[str, ...], ctx: ImportContext
+) -> list[SourceRow] | None:
+    positions = {}
+    for column in columns:
+        if column not in sheet.header:
+            ctx.error(sheet.name, 1, column, f"缺少列“{column}”（表头应为：{'、'.join(columns)}）")
+        else:
+            positions[column] = sheet.header.index(column)
+    if len(positions) != len(columns):
+        return None
+    width = len(sheet.header)
+    rows = []
+    for number, cells in sheet.rows:
+        if len(cells) < width:
+            cells = list(cells) + [None] * (width - len(cells))
+        rows.append(SourceRow(number, {c: cells[i] for c, i in positions.items()}))
+    return rows
+
+
+def _issue_order(issue: ImportIssue) -> tuple:
+    """File-level problems first, then by sheet load order, row, and column position."""
+    importer = get_sheet(issue.sheet)
+    if importer is None:
+        return (0, 0, issue.row, 0)
+    column = importer.columns.index(issue.column) if issue.column in importer.columns else 99
+    return (1, importer.order, issue.row, column)
+
+
+def run_import(
+    path: Path | str,
+    *,
+    actor=None,
+    scope_root=None,
+    dry_run: bool = False,
+    filename: str | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> ImportOutcome:
+    """Import a workbook or CSV directory. Nothing is written unless every row is valid."""
+    started = time.perf_counter()
+    say = progress or (lambda _msg: None)
+    outcome = ImportOutcome(ok=False)
+    ctx = ImportContext(actor=actor, scope_root=scope_root, today=timezone.localdate())
+    try:
+        sheets = read_source(Path(path))
+    except BusinessError as exc:
+        ctx.error("", 0, "", exc.message)
+        sheets = []
+    plan = []
+    for sheet in sheets:
+        importer = get_sheet(sheet.name)
+        if importer is None:
+            known = "、".join(imp.sheet for imp in registered_sheets())
+            outcome.warnings.append(f"已忽略工作表“{sheet.name}”（可导入的工作表：{known}）")
+            continue
+        rows = _rows_for(sheet, importer.columns, ctx)
+        if rows is not None:
+            plan.append((importer, rows))
+            outcome.rows += len(rows)
+    if not plan and not ctx.issues:
+        known = "、".join(imp.sheet for imp in registered_sheets())
+        ctx.error("", 0, "", f"文件中没有可导入的工作表（应为：{known}）")
+    plan.sort(key=lambda item: item[0].order)
+    try:
+        with transaction.atomic():
+            lock_for_sequence("import")
+            for importer, rows in plan:
+                say(f"校验“{importer.sheet}” {len(rows)} 行")
+                importer.validate(rows, ctx)
+            if ctx.issues:
+                raise _Rejected
+            for importer, _rows in plan:
+                say(f"写入“{importer.sheet}”")
+                outcome.results[importer.sheet] = importer.apply(ctx)
+            if dry_run:
+                transaction.set_rollback(True)
+            else:
+                summary = {name: vars(res) for name, res in outcome.results.items()}
+                audit.record(
+                    actor,
+                    [
+                        audit.Change(
+                            audit.Action.IMPORT,
+                            "导入",
+                            "",
+                            filename or Path(path).name,
+                            scope_root.path if scope_root else "",
+                            after=summary,
+                        )
+                    ],
+                )
+        outcome.ok = True
+    except _Rejected:
+        pass
+    outcome.issues = sorted(ctx.issues, key=_issue_order)
+    outcome.seconds = time.perf_counter() - started
+    if not dry_run:
+        outcome.run = ImportRun.objects.create(
+            actor=actor if actor is not None and actor.pk else None,
+            scope_path=scope_root.path if scope_root else "",
+            filename=(filename or Path(path).name)[:255],
+            status=ImportRun.Status.SUCCEEDED if outcome.ok else ImportRun.Status.REJECTED,
+            rows=outcome.rows,
+            seconds=round(outcome.seconds, 3),
+            summary={name: vars(res) for name, res in outcome.results.items()},
+            issues=[i.as_list() for i in outcome.issues],
+        )
+    return outcome

@@ -1,0 +1,80 @@
+"""Reading a workbook (.xlsx with python-calamine) or a directory of UTF-8 CSV files (SPEC §5)."""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from python_calamine import CalamineWorkbook
+
+from dangjian.core.errors import BusinessError
+
+
+@dataclass
+class SheetData:
+    """Header and data rows of one sheet, with the sheet's own row numbers."""
+
+    name: str
+    header: list[str]
+    rows: list[tuple[int, list[Any]]] = field(default_factory=list)
+
+
+def _clean_header(cells: list[Any]) -> list[str]:
+    return [("" if c is None else str(c)).strip().lstrip("\ufeff") for c in cells]
+
+
+def _is_blank(cells: list[Any]) -> bool:
+    return all(c is None or (isinstance(c, str) and not c.strip()) for c in cells)
+
+
+def read_xlsx(path: Path) -> list[SheetData]:
+    """All sheets of an .xlsx workbook; empty rows are skipped but keep their numbering."""
+    try:
+        workbook = CalamineWorkbook.from_path(str(path))
+    except Exception:
+        raise BusinessError("无法读取该文件：请上传 Excel 2007 及以上版本的 .xlsx 工作簿") from None
+    sheets = []
+    for name in workbook.sheet_names:
+        table = workbook.get_sheet_by_name(name).to_python(skip_empty_area=False)
+        if not table:
+            sheets.append(SheetData(name.strip(), []))
+            continue
+        data = SheetData(name.strip(), _clean_header(list(table[0])))
+        for index, cells in enumerate(table[1:], start=2):
+            cells = [None if c == "" else c for c in cells]
+            if not _is_blank(cells):
+                data.rows.append((index, cells))
+        sheets.append(data)
+    return sheets
+
+
+def read_csv_dir(directory: Path) -> list[SheetData]:
+    """Every *.csv file of a directory, the file name (without .csv) being the sheet name."""
+    sheets = []
+    for path in sorted(directory.glob("*.csv")):
+        try:
+            with path.open(encoding="utf-8-sig", newline="") as handle:
+                reader = csv.reader(handle)
+                header = next(reader, [])
+                data = SheetData(path.stem, _clean_header(header))
+                for index, cells in enumerate(reader, start=2):
+                    if not _is_blank(cells):
+                        data.rows.append((index, [c if c != "" else None for c in cells]))
+        except UnicodeDecodeError:
+            raise BusinessError(f"{path.name} 不是 UTF-8 编码的 CSV 文件，请另存为 UTF-8") from None
+        sheets.append(data)
+    return sheets
+
+
+def read_source(path: Path) -> list[SheetData]:
+    """An .xlsx workbook or a directory of CSV files."""
+    path = Path(path)
+    if path.is_dir():
+        return read_csv_dir(path)
+    if not path.exists():
+        raise BusinessError(f"文件不存在：{path}")
+    if path.suffix.lower() != ".xlsx":
+        raise BusinessError("只支持 .xlsx 工作簿或 CSV 文件目录")
+    return read_xlsx(path)

@@ -1,0 +1,139 @@
+"""The import/export page: upload a workbook, see every rejected row, download reports."""
+
+from __future__ import annotations
+
+import io
+import tempfile
+from pathlib import Path
+
+from django.contrib import messages
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from openpyxl import Workbook
+
+from dangjian.accounts.roles import Perm
+from dangjian.core.views import require_perm
+from dangjian.imports.export import export_workbook
+from dangjian.imports.forms import UploadForm
+from dangjian.imports.models import ImportRun
+from dangjian.imports.registry import registered_sheets
+from dangjian.imports.runner import run_import
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+SHOWN_ISSUES = 500
+
+
+def _xlsx_response(content: bytes, filename: str) -> HttpResponse:
+    response = HttpResponse(content, content_type=XLSX)
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{filename}"
+    return response
+
+
+def _runs_for(user):
+    """Import runs the user may see: their own and those inside their scope."""
+    runs = ImportRun.objects.select_related("actor")
+    return (
+        runs.filter(scope_path__startswith=user.scope_path)
+        if user.scope_path
+        else runs.filter(actor=user)
+    )
+
+
+def _scope_root(user):
+    """None when the user's scope is the whole jurisdiction (the tree's root)."""
+    scope = user.scope
+    return None if scope is None or scope.depth == 1 else scope
+
+
+@require_perm(Perm.IMPORT)
+def page(request):
+    """Upload form, templates, export, and recent runs."""
+    form = UploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        if request.user.scope is None:
+            messages.error(request, "您的账号尚未设置管辖范围，不能导入")
+            return redirect("imports:page")
+        upload = form.cleaned_data["file"]
+        with tempfile.TemporaryDirectory() as tmp:
+            path = Path(tmp) / "upload.xlsx"
+            with path.open("wb") as handle:
+                for chunk in upload.chunks():
+                    handle.write(chunk)
+            outcome = run_import(
+                path, actor=request.user, scope_root=_scope_root(request.user), filename=upload.name
+            )
+        if outcome.ok:
+            summary = "；".join(
+                f"{s}：新增 {r.created}，更新 {r.updated}，未变 {r.unchanged}"
+                for s, r in outcome.results.items()
+            )
+            messages.success(request, f"导入成功（{outcome.rows} 行）。{summary}")
+        else:
+            messages.error(
+                request,
+                f"导入未通过校验，未做任何修改：共 {len(outcome.issues)} 处问题，详见下表。",
+            )
+        for warning in outcome.warnings:
+            messages.warning(request, warning)
+        return redirect("imports:run", pk=outcome.run.pk)
+    context = {
+        "nav": "import",
+        "form": form,
+        "runs": _runs_for(request.user)[:20],
+        "sheets": registered_sheets(),
+    }
+    return render(request, "imports/page.html", context)
+
+
+def _run_or_404(request, pk: int) -> ImportRun:
+    run = _runs_for(request.user).filter(pk=pk).first()
+    if run is None:
+        raise Http404("未找到")
+    return run
+
+
+@require_perm(Perm.IMPORT)
+def run_detail(request, pk: int):
+    """One run: its counts, or its rejected rows as a table."""
+    run = _run_or_404(request, pk)
+    context = {
+        "nav": "import",
+        "run": run,
+        "issues": run.issues[:SHOWN_ISSUES],
+        "shown": SHOWN_ISSUES,
+    }
+    return render(request, "imports/run.html", context)
+
+
+@require_perm(Perm.IMPORT)
+def run_issues(request, pk: int):
+    """Every rejected row of a run as an .xlsx report."""
+    run = _run_or_404(request, pk)
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet("问题清单")
+    sheet.append(["工作表", "行号", "列", "问题"])
+    for issue in run.issues:
+        sheet.append(issue)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return _xlsx_response(buffer.getvalue(), f"导入问题清单-{run.pk}.xlsx")
+
+
+@require_perm(Perm.EXPORT)
+def export(request):
+    """The user's scope as a workbook that can be imported again."""
+    buffer = io.BytesIO()
+    export_workbook(buffer, request.user)
+    return _xlsx_response(buffer.getvalue(), f"导出-{timezone.localdate():%Y%m%d}.xlsx")
+
+
+@require_perm(Perm.IMPORT)
+def template(request):
+    """An empty workbook with the sheets and headers to fill in."""
+    workbook = Workbook(write_only=True)
+    for importer in registered_sheets():
+        workbook.create_sheet(importer.sheet).append(list(importer.columns))
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return _xlsx_response(buffer.getvalue(), "导入模板.xlsx")

@@ -1,0 +1,15 @@
+"""C1 party members: registry, posts, transfers."""
+
+from django.apps import AppConfig
+
+
+class MembersConfig(AppConfig):
+    name = "dangjian.members"
+    label = "members"
+    verbose_name = "党员"
+
+    def ready(self) -> None:
+        from dangjian.imports.registry import register_sheet
+        from dangjian.members.sheet import MemberSheet
+
+        register_sheet(MemberSheet())

@@ -1,0 +1,80 @@
+"""Forms for C1 members; field rules come from members.validation."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils import timezone
+
+from dangjian.members.choices import Gender, MemberType, Post
+from dangjian.members.validation import MemberData, member_errors
+from dangjian.orgs.models import Organization
+
+W = {"class": "form-control"}
+S = {"class": "form-select"}
+FIELD_OF_COLUMN = {
+    "身份证号": "id_number",
+    "姓名": "name",
+    "性别": "gender",
+    "出生日期": "birth_date",
+    "入党日期": "join_date",
+    "党员类型": "member_type",
+    "党内职务": "posts",
+    "手机号": "phone",
+}
+
+
+class MemberForm(forms.Form):
+    """Add or edit a member; all checks are those of the import (member_errors)."""
+
+    id_number = forms.CharField(
+        label="身份证号", max_length=18, widget=forms.TextInput({"autocomplete": "off", **W})
+    )
+    name = forms.CharField(label="姓名", max_length=50, widget=forms.TextInput(W))
+    gender = forms.ChoiceField(label="性别", choices=Gender.choices, widget=forms.Select(S))
+    birth_date = forms.DateField(label="出生日期", widget=forms.DateInput({"type": "date", **W}))
+    join_date = forms.DateField(label="入党日期", widget=forms.DateInput({"type": "date", **W}))
+    member_type = forms.ChoiceField(
+        label="党员类型", choices=MemberType.choices, widget=forms.Select(S)
+    )
+    posts = forms.MultipleChoiceField(
+        label="党内职务", choices=Post.choices, required=False, widget=forms.CheckboxSelectMultiple
+    )
+    phone = forms.CharField(
+        label="手机号",
+        max_length=20,
+        required=False,
+        widget=forms.TextInput({"inputmode": "tel", **W}),
+    )
+
+    def clean(self):
+        data = super().clean()
+        raw = {column: data.get(field) for column, field in FIELD_OF_COLUMN.items()}
+        raw["党内职务"] = "、".join(data.get("posts") or [])
+        member, errors = member_errors(raw, timezone.localdate())
+        for column, message in errors:
+            field = FIELD_OF_COLUMN[column]
+            if field in self.fields and field not in self.errors:
+                self.add_error(field, message)
+        self.member_data: MemberData | None = member
+        return data
+
+
+class TransferForm(forms.Form):
+    """Transfer to another branch inside the user's scope, by the branch's code."""
+
+    to_code = forms.CharField(label="转入支部编码", max_length=32, widget=forms.TextInput(W))
+    on = forms.DateField(label="转接日期", widget=forms.DateInput({"type": "date", **W}))
+    reason = forms.CharField(
+        label="原因", max_length=200, required=False, widget=forms.TextInput(W)
+    )
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+    def clean_to_code(self):
+        code = self.cleaned_data["to_code"].strip()
+        org = Organization.objects.visible_to(self.user).filter(code=code).first()
+        if org is None:
+            raise forms.ValidationError(f"组织编码 {code} 不存在")
+        return org

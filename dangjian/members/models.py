@@ -1,0 +1,104 @@
+"""C1 members: personal information protected at rest, posts and transfer history."""
+
+from __future__ import annotations
+
+from django.db import models
+
+from dangjian.core import pii
+from dangjian.members.choices import Gender, MemberType, Post
+from dangjian.members.querysets import MemberPostQuerySet, MemberQuerySet
+
+
+class Member(models.Model):
+    """A party member. The ID number is stored encrypted (`id_enc`) with a keyed hash
+    (`id_hash`) for look-up and uniqueness, and a masked copy for lists that never decrypt."""
+
+    id_hash = models.CharField(max_length=64, unique=True, editable=False)
+    id_enc = models.TextField(editable=False)
+    id_masked = models.CharField("身份证号", max_length=18, editable=False)
+    name = models.CharField("姓名", max_length=50, db_index=True)
+    gender = models.CharField("性别", max_length=1, choices=Gender.choices)
+    ethnicity = models.CharField("民族", max_length=20, default="汉族", blank=True)
+    birth_date = models.DateField("出生日期")
+    join_date = models.DateField("入党日期")
+    member_type = models.CharField("党员类型", max_length=2, choices=MemberType.choices)
+    organization = models.ForeignKey(
+        "orgs.Organization",
+        verbose_name="所在组织",
+        on_delete=models.PROTECT,
+        related_name="members",
+    )
+    phone_enc = models.TextField(blank=True, editable=False)
+    phone_masked = models.CharField("手机号", max_length=11, blank=True, editable=False)
+    is_active = models.BooleanField("在册", default=True)
+    created_at = models.DateTimeField("创建时间")
+    updated_at = models.DateTimeField("更新时间")
+
+    objects = MemberQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "党员"
+        verbose_name_plural = "党员"
+        ordering = ["organization_id", "id"]
+        indexes = [models.Index(fields=["organization", "is_active"])]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def id_number(self) -> str:
+        """The full ID number. Only services that log the read may call this for display."""
+        return pii.decrypt(self.id_enc)
+
+    @property
+    def phone(self) -> str:
+        """The full phone number (see id_number)."""
+        return pii.decrypt(self.phone_enc)
+
+
+class MemberPost(models.Model):
+    """A party post (党内职务) a member holds in an organization."""
+
+    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="posts")
+    organization = models.ForeignKey(
+        "orgs.Organization", on_delete=models.CASCADE, related_name="member_posts"
+    )
+    post = models.CharField("职务", max_length=10, choices=Post.choices)
+
+    objects = MemberPostQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "党内职务"
+        verbose_name_plural = "党内职务"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["member", "organization", "post"], name="uniq_member_post"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.member} {self.post}"
+
+
+class MemberTransfer(models.Model):
+    """A transfer of a member's organizational relationship (组织关系转接) between branches."""
+
+    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="transfers")
+    from_org = models.ForeignKey(
+        "orgs.Organization", verbose_name="转出组织", on_delete=models.PROTECT, related_name="+"
+    )
+    to_org = models.ForeignKey(
+        "orgs.Organization", verbose_name="转入组织", on_delete=models.PROTECT, related_name="+"
+    )
+    transferred_on = models.DateField("转接日期")
+    reason = models.CharField("原因", max_length=200, blank=True)
+    actor_label = models.CharField("经办人", max_length=100)
+    created_at = models.DateTimeField("记录时间")
+
+    class Meta:
+        verbose_name = "组织关系转接"
+        verbose_name_plural = "组织关系转接"
+        ordering = ["-transferred_on", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.member} {self.transferred_on}"

@@ -1,0 +1,41 @@
+"""Named filters over members; `visible_to` is the one scoping rule for members (SPEC §1)."""
+
+from __future__ import annotations
+
+from django.db import models
+
+from dangjian.orgs.querysets import scope_path_of
+
+
+class MemberQuerySet(models.QuerySet):
+    """Members, filtered by scope, subtree, branch, type and post."""
+
+    def visible_to(self, user) -> MemberQuerySet:
+        """Members of organizations inside the user's scope."""
+        path = scope_path_of(user)
+        if path is None:
+            return self.none()
+        return self.filter(organization__path__startswith=path)
+
+    def in_subtree(self, org) -> MemberQuerySet:
+        """Members of `org` and of every organization below it."""
+        return self.filter(organization__path__startswith=org.path)
+
+    def active(self) -> MemberQuerySet:
+        """Members currently on the roll."""
+        return self.filter(is_active=True)
+
+    def holding_post(self, post: str) -> MemberQuerySet:
+        """Members holding `post` in their own organization."""
+        return self.filter(posts__post=post, posts__organization=models.F("organization"))
+
+
+class MemberPostQuerySet(models.QuerySet):
+    """Posts, filtered by scope."""
+
+    def visible_to(self, user) -> MemberPostQuerySet:
+        """Posts in organizations inside the user's scope."""
+        path = scope_path_of(user)
+        if path is None:
+            return self.none()
+        return self.filter(organization__path__startswith=path)

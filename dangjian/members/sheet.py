@@ -1,0 +1,446 @@
+"""The 党员 sheet of the SPEC §5 workbook (C1): validate, apply set-based, export.
+
+Members are matched by the keyed hash of their ID number (upsert by 身份证号). A member whose
+所在组织编码 changes is transferred, with history. Posts (党内职务) are replaced by the file's.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from django.utils import timezone
+
+from dangjian.accounts import audit
+from dangjian.core import pii
+from dangjian.core.bulk import delete_ids, insert_rows, update_rows
+from dangjian.core.cells import as_text
+from dangjian.core.idcard import mask_id_number, mask_phone
+from dangjian.imports.registry import ImportContext, SheetImporter, SheetResult, SourceRow
+from dangjian.members.models import Member, MemberPost, MemberTransfer
+from dangjian.members.validation import MemberData, member_errors
+from dangjian.orgs.choices import BRANCH_TYPES
+from dangjian.orgs.sheet import org_directory, org_refs
+
+SHEET = "党员"
+COLUMNS = (
+    "身份证号",
+    "姓名",
+    "性别",
+    "出生日期",
+    "入党日期",
+    "党员类型",
+    "所在组织编码",
+    "党内职务",
+    "手机号",
+)
+BATCH = 5000
+
+
+@dataclass
+class MemberRow:
+    """A validated row of the 党员 sheet."""
+
+    number: int
+    data: MemberData
+    org_code: str
+    id_hash: str
+
+
+@dataclass
+class ExistingMember:
+    """A member already in the database, as the import needs it."""
+
+    id: int
+    id_hash: str
+    name: str
+    gender: str
+    birth_date: object
+    join_date: object
+    member_type: str
+    organization_id: int
+    phone_enc: str
+    org_path: str
+    org_code: str
+    posts: tuple[str, ...] = ()
+
+
+@dataclass
+class MemberPlan:
+    rows: list[MemberRow] = field(default_factory=list)
+    existing: dict[str, ExistingMember] = field(default_factory=dict)
+
+
+def load_existing(hashes: list[str]) -> dict[str, ExistingMember]:
+    """Members with these ID hashes and their posts in their own branch, in batched queries."""
+    found: dict[str, ExistingMember] = {}
+    fields = (
+        "id",
+        "id_hash",
+        "name",
+        "gender",
+        "birth_date",
+        "join_date",
+        "member_type",
+        "organization_id",
+        "phone_enc",
+        "organization__path",
+        "organization__code",
+    )
+    for start in range(0, len(hashes), BATCH):
+        batch = hashes[start : start + BATCH]
+        for row in Member.objects.filter(id_hash__in=batch).order_by().values_list(*fields):
+            found[row[1]] = ExistingMember(*row)
+    by_id = {m.id: m for m in found.values()}
+    ids = list(by_id)
+    posts: dict[int, list[str]] = {}
+    for start in range(0, len(ids), BATCH):
+        batch = ids[start : start + BATCH]
+        for member_id, org_id, post in MemberPost.objects.filter(member_id__in=batch).values_list(
+            "member_id", "organization_id", "post"
+        ):
+            if org_id == by_id[member_id].organization_id:
+                posts.setdefault(member_id, []).append(post)
+    for member_id, held in posts.items():
+        by_id[member_id].posts = tuple(sorted(held))
+    return found
+
+
+class MemberSheet(SheetImporter):
+    """党员: 身份证号, 姓名, 性别, 出生日期, 入党日期, 党员类型, 所在组织编码, 党内职务, 手机号."""
+
+    sheet = SHEET
+    columns = COLUMNS
+    order = 20
+
+    def validate(self, rows: list[SourceRow], ctx: ImportContext) -> None:
+        directory = org_directory(ctx)
+        plan = MemberPlan()
+        seen: dict[str, int] = {}
+        for row in rows:
+            data, errors = member_errors(row.values, ctx.today)
+            for column, message in errors:
+                ctx.error(SHEET, row.number, column, message)
+            try:
+                org_code = as_text(row.values.get("所在组织编码"), "所在组织编码", max_length=32)
+            except Exception as exc:
+                ctx.error(SHEET, row.number, "所在组织编码", str(exc))
+                continue
+            info = directory.get(org_code)
+            if info is None or not info.in_scope:
+                ctx.error(SHEET, row.number, "所在组织编码", f"所在组织编码 {org_code} 不存在")
+                continue
+            if not info.is_active:
+                ctx.error(
+                    SHEET, row.number, "所在组织编码", f"组织 {org_code} 已撤销，不能编入党员"
+                )
+                continue
+            if info.org_type not in BRANCH_TYPES:
+                ctx.error(
+                    SHEET,
+                    row.number,
+                    "所在组织编码",
+                    f"组织 {org_code} 是{info.org_type}，党员只能编入党支部或临时党支部",
+                )
+                continue
+            if data is None:
+                continue
+            if data.id_number in seen:
+                ctx.error(
+                    SHEET, row.number, "身份证号", f"身份证号与第{seen[data.id_number]}行重复"
+                )
+                continue
+            seen[data.id_number] = row.number
+            plan.rows.append(MemberRow(row.number, data, org_code, pii.lookup_hash(data.id_number)))
+        plan.existing = load_existing([r.id_hash for r in plan.rows])
+        scope = ctx.scope_root
+        for row in plan.rows:
+            ex = plan.existing.get(row.id_hash)
+            if ex and scope is not None and not ex.org_path.startswith(scope.path):
+                ctx.error(
+                    SHEET,
+                    row.number,
+                    "身份证号",
+                    "该身份证号已在其他组织登记，请由上级组织办理组织关系转接",
+                )
+        ctx.state[SHEET] = plan
+
+    def apply(self, ctx: ImportContext) -> SheetResult:
+        plan: MemberPlan = ctx.state[SHEET]
+        refs = org_refs(sorted({r.org_code for r in plan.rows}))
+        org_ids = {code: ref[0] for code, ref in refs.items()}
+        org_paths = dict(refs.values())
+        now = timezone.now()
+        result = SheetResult()
+        label = audit.actor_label(ctx.actor)
+        changes: list[audit.Change] = []
+        new_rows, updates, transfers = [], [], []
+        post_targets: dict[str, tuple[int, tuple[str, ...]]] = {}
+        for row in plan.rows:
+            d = row.data
+            org_id = org_ids[row.org_code]
+            ex = plan.existing.get(row.id_hash)
+            if ex is None:
+                new_rows.append(row)
+                continue
+            old_phone = pii.decrypt(ex.phone_enc)
+            same = (
+                ex.name,
+                ex.gender,
+                ex.birth_date,
+                ex.join_date,
+                ex.member_type,
+                ex.organization_id,
+                old_phone,
+                ex.posts,
+            ) == (
+                d.name,
+                d.gender,
+                d.birth_date,
+                d.join_date,
+                d.member_type,
+                org_id,
+                d.phone,
+                tuple(sorted(d.posts)),
+            )
+            if same:
+                result.unchanged += 1
+                continue
+            result.updated += 1
+            phone_enc = ex.phone_enc if old_phone == d.phone else pii.encrypt(d.phone)
+            updates.append(
+                (
+                    ex.id,
+                    d.name,
+                    d.gender,
+                    d.birth_date,
+                    d.join_date,
+                    d.member_type,
+                    org_id,
+                    phone_enc,
+                    mask_phone(d.phone),
+                    now,
+                )
+            )
+            post_targets[row.id_hash] = (org_id, d.posts)
+            before = self._snapshot_existing(ex, old_phone)
+            after = self._snapshot_row(row)
+            old, new = audit.diff(before, after)
+            if ex.organization_id != org_id:
+                transfers.append(
+                    (ex.id, ex.organization_id, org_id, ctx.today, "导入时所在组织变更", label, now)
+                )
+                changes.append(
+                    audit.Change(
+                        audit.Action.TRANSFER, "党员", ex.id, d.name, ex.org_path, old, new
+                    )
+                )
+            changes.append(
+                audit.Change(
+                    audit.Action.UPDATE, "党员", ex.id, d.name, org_paths[org_id], old, new
+                )
+            )
+        update_rows(
+            Member,
+            [
+                "name",
+                "gender",
+                "birth_date",
+                "join_date",
+                "member_type",
+                "organization",
+                "phone_enc",
+                "phone_masked",
+                "updated_at",
+            ],
+            updates,
+        )
+        insert_rows(
+            Member,
+            [
+                "id_hash",
+                "id_enc",
+                "id_masked",
+                "name",
+                "gender",
+                "ethnicity",
+                "birth_date",
+                "join_date",
+                "member_type",
+                "organization",
+                "phone_enc",
+                "phone_masked",
+                "is_active",
+                "created_at",
+                "updated_at",
+            ],
+            (
+                (
+                    r.id_hash,
+                    pii.encrypt(r.data.id_number),
+                    mask_id_number(r.data.id_number),
+                    r.data.name,
+                    r.data.gender,
+                    "汉族",
+                    r.data.birth_date,
+                    r.data.join_date,
+                    r.data.member_type,
+                    org_ids[r.org_code],
+                    pii.encrypt(r.data.phone),
+                    mask_phone(r.data.phone),
+                    True,
+                    now,
+                    now,
+                )
+                for r in new_rows
+            ),
+        )
+        result.created = len(new_rows)
+        new_ids = self._ids_by_hash([r.id_hash for r in new_rows])
+        for r in new_rows:
+            post_targets[r.id_hash] = (org_ids[r.org_code], r.data.posts)
+            changes.append(
+                audit.Change(
+                    audit.Action.CREATE,
+                    "党员",
+                    new_ids[r.id_hash],
+                    r.data.name,
+                    org_paths[org_ids[r.org_code]],
+                    after=self._snapshot_row(r),
+                )
+            )
+        insert_rows(
+            MemberTransfer,
+            [
+                "member",
+                "from_org",
+                "to_org",
+                "transferred_on",
+                "reason",
+                "actor_label",
+                "created_at",
+            ],
+            transfers,
+        )
+        self._replace_posts(plan, post_targets, new_ids)
+        audit.record(ctx.actor, changes)
+        return result
+
+    @staticmethod
+    def _ids_by_hash(hashes: list[str]) -> dict[str, int]:
+        ids: dict[str, int] = {}
+        for start in range(0, len(hashes), BATCH):
+            batch = hashes[start : start + BATCH]
+            ids.update(
+                Member.objects.filter(id_hash__in=batch).order_by().values_list("id_hash", "id")
+            )
+        return ids
+
+    @staticmethod
+    def _replace_posts(
+        plan: MemberPlan, targets: dict[str, tuple[int, tuple[str, ...]]], new_ids
+    ) -> None:
+        """Make each changed member's posts exactly the file's, in their (possibly new) branch."""
+        member_ids = {
+            h: (plan.existing[h].id if h in plan.existing else new_ids[h]) for h in targets
+        }
+        ids = list(member_ids.values())
+        stale = []
+        for start in range(0, len(ids), BATCH):
+            stale.extend(
+                MemberPost.objects.filter(member_id__in=ids[start : start + BATCH]).values_list(
+                    "id", flat=True
+                )
+            )
+        delete_ids(MemberPost, stale)
+        insert_rows(
+            MemberPost,
+            ["member", "organization", "post"],
+            (
+                (member_ids[h], org_id, post)
+                for h, (org_id, posts) in targets.items()
+                for post in posts
+            ),
+        )
+
+    @staticmethod
+    def _snapshot_row(row: MemberRow) -> dict:
+        d = row.data
+        return {
+            "身份证号": mask_id_number(d.id_number),
+            "姓名": d.name,
+            "性别": d.gender,
+            "出生日期": d.birth_date.isoformat(),
+            "入党日期": d.join_date.isoformat(),
+            "党员类型": d.member_type,
+            "所在组织编码": row.org_code,
+            "党内职务": "、".join(d.posts),
+            "手机号": mask_phone(d.phone),
+        }
+
+    @staticmethod
+    def _snapshot_existing(ex: ExistingMember, phone: str) -> dict:
+        return {
+            "姓名": ex.name,
+            "性别": ex.gender,
+            "出生日期": ex.birth_date.isoformat(),
+            "入党日期": ex.join_date.isoformat(),
+            "党员类型": ex.member_type,
+            "所在组织编码": ex.org_code,
+            "党内职务": "、".join(ex.posts),
+            "手机号": mask_phone(phone),
+        }
+
+    def export_rows(self, user, reveal_pii: bool) -> Iterator[tuple]:
+        members = (
+            Member.objects.visible_to(user)
+            .active()
+            .order_by("organization__path", "id")
+            .values_list(
+                "id",
+                "id_enc",
+                "id_masked",
+                "name",
+                "gender",
+                "birth_date",
+                "join_date",
+                "member_type",
+                "organization__code",
+                "organization_id",
+                "phone_enc",
+                "phone_masked",
+            )
+        )
+        posts: dict[int, list[str]] = {}
+        for member_id, org_id, post in MemberPost.objects.visible_to(user).values_list(
+            "member_id", "organization_id", "post"
+        ):
+            posts.setdefault((member_id, org_id), []).append(post)
+        from dangjian.members.choices import POST_ORDER
+
+        for (
+            mid,
+            id_enc,
+            id_masked,
+            name,
+            gender,
+            birth,
+            join,
+            mtype,
+            org_code,
+            org_id,
+            phone_enc,
+            phone_masked,
+        ) in members.iterator(chunk_size=5000):
+            held = sorted(posts.get((mid, org_id), []), key=POST_ORDER.get)
+            yield (
+                pii.decrypt(id_enc) if reveal_pii else id_masked,
+                name,
+                gender,
+                birth.isoformat(),
+                join.isoformat(),
+                mtype,
+                org_code,
+                "、".join(held),
+                pii.decrypt(phone_enc) if reveal_pii else phone_masked,
+            )

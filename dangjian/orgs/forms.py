@@ -1,0 +1,96 @@
+"""Forms for C1 organizations; field rules come from orgs.validation."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils import timezone
+
+from dangjian.core.errors import BusinessError
+from dangjian.orgs.choices import OrgType
+from dangjian.orgs.models import Category, Organization
+from dangjian.orgs.validation import clean_code, clean_name, clean_staff
+
+W = {"class": "form-control"}
+S = {"class": "form-select"}
+
+
+class OrganizationForm(forms.Form):
+    """Create or edit an organization's own fields."""
+
+    code = forms.CharField(label="组织编码", max_length=32, widget=forms.TextInput(W))
+    name = forms.CharField(label="组织名称", max_length=100, widget=forms.TextInput(W))
+    org_type = forms.ChoiceField(label="组织类型", choices=OrgType.choices, widget=forms.Select(S))
+    category = forms.ModelChoiceField(
+        label="组织类别",
+        queryset=Category.objects.all(),
+        empty_label="请选择",
+        widget=forms.Select(S),
+    )
+    staff_count = forms.IntegerField(
+        label="工作人员数", min_value=0, initial=0, widget=forms.NumberInput(W)
+    )
+    party_staff_count = forms.IntegerField(
+        label="专职党务人员数",
+        min_value=0,
+        initial=0,
+        widget=forms.NumberInput(W),
+        help_text="按要求应不低于工作人员数的 2%。",
+    )
+
+    def clean_code(self):
+        try:
+            return clean_code(self.cleaned_data["code"])
+        except BusinessError as exc:
+            raise forms.ValidationError(exc.message) from None
+
+    def clean_name(self):
+        try:
+            return clean_name(self.cleaned_data["name"])
+        except BusinessError as exc:
+            raise forms.ValidationError(exc.message) from None
+
+    def clean(self):
+        data = super().clean()
+        if "staff_count" in data and "party_staff_count" in data:
+            try:
+                clean_staff(data["staff_count"], data["party_staff_count"])
+            except BusinessError as exc:
+                self.add_error("party_staff_count", exc.message)
+        return data
+
+
+class MoveForm(forms.Form):
+    """Choose the new parent by its code (the tree's search finds it)."""
+
+    parent_code = forms.CharField(
+        label="新上级组织编码",
+        max_length=32,
+        widget=forms.TextInput(W),
+        help_text="输入新上级组织的组织编码；可在组织树页面搜索名称查到编码。",
+    )
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+    def clean_parent_code(self):
+        code = self.cleaned_data["parent_code"].strip()
+        parent = Organization.objects.visible_to(self.user).filter(code=code).first()
+        if parent is None:
+            raise forms.ValidationError(f"上级组织编码 {code} 不存在")
+        return parent
+
+
+class DissolveForm(forms.Form):
+    """Date and reason of a dissolution."""
+
+    on = forms.DateField(label="撤销日期", widget=forms.DateInput({"type": "date", **W}))
+    reason = forms.CharField(
+        label="撤销原因", max_length=200, widget=forms.Textarea({"rows": 3, **W})
+    )
+
+    def clean_on(self):
+        on = self.cleaned_data["on"]
+        if on > timezone.localdate():
+            raise forms.ValidationError("撤销日期不能晚于今天")
+        return on
