@@ -83,7 +83,7 @@ def create_organization(
     if parent is None:
         if Organization.objects.exists():
             raise BusinessError("根组织已存在，请选择上级组织", "parent")
-        org = Organization.add_root(**fields)
+        org = Organization.objects.add_root(fields)
     else:
         parent = Organization.objects.select_for_update().get(pk=parent.pk)
         if not parent.is_active:
@@ -91,7 +91,7 @@ def create_organization(
         if parent.org_type in BRANCH_TYPES:
             raise BusinessError("党支部下不能再设立下级组织", "parent")
         try:
-            org = parent.add_child(parent=parent, **fields)
+            org = Organization.objects.add_child(parent, {**fields, "parent": parent})
         except IntegrityError:
             raise BusinessError(f"组织编码 {code} 已被使用", "code") from None
     _event(org, OrgEventKind.ESTABLISHED, f"成立 {org.name}", actor, org.established_on)
@@ -168,7 +168,7 @@ def move_organization(actor, org: Organization, new_parent: Organization) -> Org
         raise BusinessError("党支部下不能再设立下级组织", "parent")
     old_parent = org.parent
     old_path = org.path
-    org.move(new_parent, pos="last-child")
+    Organization.objects.move(org, new_parent, pos="last-child")
     Organization.objects.filter(pk=org.pk).update(parent=new_parent)
     org = Organization.objects.select_related("parent", "category").get(pk=org.pk)
     _event(org, OrgEventKind.MOVED, f"由“{old_parent.name}”调整到“{new_parent.name}”", actor)

@@ -335,7 +335,10 @@ class OrganizationSheet(SheetImporter):
                 ctx.error(
                     SHEET, row.number, "组织类型", f"该组织仍有 {n} 名党员，不能改为{row.org_type}"
                 )
-        has_children = {p for c, p in plan.final_parent.items() if p and p != c}
+        # Children named in the file report the problem on their own row ("上级组织是党支部").
+        has_children = {
+            p for c, p in plan.final_parent.items() if p and p != c and c not in plan.rows
+        }
         for code, row in plan.rows.items():
             if row.org_type in BRANCH_TYPES and code in has_children:
                 ctx.error(

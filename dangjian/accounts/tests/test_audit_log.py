@@ -1,0 +1,55 @@
+"""The audit log: append-only, chained, and any tampering is found."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+
+from dangjian.accounts import audit
+from dangjian.accounts.models import AuditEntry
+
+pytestmark = pytest.mark.django_db
+
+
+def _write(n: int) -> None:
+    audit.record(None, [audit.Change("update", "组织", i, f"组织{i}", "0001", {"a": i}, {"a": i + 1}) for i in range(n)])
+
+
+def test_chain_verifies_and_links(db):
+    _write(3)
+    _write(2)
+    entries = list(AuditEntry.objects.order_by("id"))
+    assert entries[0].prev_hash == audit.GENESIS
+    assert all(b.prev_hash == a.entry_hash for a, b in zip(entries, entries[1:], strict=False))
+    assert audit.verify_chain() is None
+
+
+def test_editing_a_row_in_the_database_breaks_the_chain(db):
+    _write(4)
+    victim = AuditEntry.objects.order_by("id")[2]
+    with connection.cursor() as cursor:
+        table = AuditEntry._meta.db_table
+        cursor.execute(f"UPDATE {table} SET actor_label = %s WHERE id = %s", ["伪造", victim.pk])
+    assert audit.verify_chain() == victim.pk
+
+
+def test_deleting_a_row_breaks_the_chain(db):
+    _write(4)
+    victim = AuditEntry.objects.order_by("id")[1]
+    with connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM {AuditEntry._meta.db_table} WHERE id = %s", [victim.pk])
+    assert audit.verify_chain() == victim.pk + 1
+
+
+def test_the_orm_refuses_edits_and_deletes(db):
+    _write(1)
+    entry = AuditEntry.objects.get()
+    with pytest.raises(PermissionError):
+        entry.save()
+    with pytest.raises(PermissionError):
+        entry.delete()
+    with pytest.raises(PermissionError):
+        AuditEntry.objects.all().update(action="x")
+    with pytest.raises(PermissionError):
+        AuditEntry.objects.all().delete()
+    assert AuditEntry.objects.get().action == "update"

@@ -1,0 +1,72 @@
+"""Loading demo data (SPEC §5b `manage.py demo`): generated rows go through the normal import,
+so the demo exercises the same validation and bulk paths as a real county's workbook."""
+
+from __future__ import annotations
+
+import secrets
+import tempfile
+from pathlib import Path
+
+from django.db import transaction
+
+from dangjian.accounts.models import User
+from dangjian.accounts.roles import Role
+from dangjian.demo.generate import write_csv_dir
+from dangjian.imports.runner import ImportOutcome, run_import
+from dangjian.orgs.choices import BRANCH_TYPES
+from dangjian.orgs.models import Organization
+
+
+def load_demo(size: str, seed: int, progress=None) -> ImportOutcome:
+    """Generate the demo jurisdiction of `size` from `seed` and import it (idempotent)."""
+    with tempfile.TemporaryDirectory(prefix="dangjian-demo-") as tmp:
+        write_csv_dir(size, seed, Path(tmp))
+        return run_import(Path(tmp), filename=f"demo-{size}-{seed}", progress=progress)
+
+
+def _pick_personas() -> dict[str, Organization]:
+    root = Organization.objects.get(depth=1)
+    committee = (
+        Organization.objects.filter(depth=2, is_active=True, org_type__in=["党工委", "党委"])
+        .order_by("path")
+        .first()
+    )
+    branch = (
+        Organization.objects.filter(
+            org_type__in=BRANCH_TYPES,
+            is_active=True,
+            path__startswith=committee.path if committee else root.path,
+        )
+        .order_by("path")
+        .first()
+    )
+    return {"root": root, "committee": committee or root, "branch": branch or root}
+
+
+@transaction.atomic
+def ensure_demo_users() -> list[tuple[str, str, str, str]]:
+    """Create or reset the demo accounts with fresh random passwords.
+
+    Returns (username, password, role label, scope name) for printing.
+    """
+    orgs = _pick_personas()
+    personas = [
+        ("admin", "组织部管理员", Role.ADMIN, orgs["root"], True),
+        ("leader", "县委领导", Role.LEADER, orgs["root"], False),
+        ("committee", "机关工委管理员", Role.COMMITTEE, orgs["committee"], False),
+        ("secretary", "支部书记", Role.SECRETARY, orgs["branch"], False),
+    ]
+    printed = []
+    for username, display, role, scope, superuser in personas:
+        password = secrets.token_urlsafe(9)
+        user, _ = User.objects.get_or_create(username=username)
+        user.display_name = display
+        user.role = role
+        user.scope = scope
+        user.is_superuser = superuser
+        user.is_staff = superuser
+        user.is_active = True
+        user.set_password(password)
+        user.save()
+        printed.append((username, password, Role(role).label, scope.name))
+    return printed

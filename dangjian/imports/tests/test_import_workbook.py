@@ -1,0 +1,257 @@
+"""SPEC §5 import of 组织 and 党员: all-or-nothing, every bad row named, idempotent, round trip."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+
+import pytest
+from django.core.management import CommandError, call_command
+from openpyxl import load_workbook
+
+from dangjian.accounts.models import AuditEntry
+from dangjian.core.idcard import make_id_number
+from dangjian.imports.export import export_workbook
+from dangjian.imports.runner import run_import
+from dangjian.imports.tests.workbooks import write_csv_dir, write_xlsx
+from dangjian.members.models import Member, MemberPost, MemberTransfer
+from dangjian.orgs.models import Organization, OrgEvent
+
+pytestmark = pytest.mark.django_db
+
+ORGS = [
+    ["R", "中共测试县委员会", "", "党委", "县(市区)", 300, 6],
+    ["A", "县委机关工委", "R", "党工委", "机关", 0, 0],
+    ["A1", "财政局机关党支部", "A", "党支部", "机关-政府组成部门", 80, 1],
+    ["A2", "教育局机关党支部", "A", "党支部", "机关-政府组成部门", 40, 1],
+    ["T", "中共狮山镇委员会", "R", "党委", "乡镇", 90, 2],
+    ["T1", "新村村党支部", "T", "党支部", "村", 0, 0],
+]
+
+
+def member_row(i: int, org: str = "A1", posts: str = "", **overrides) -> list:
+    birth = dt.date(1960 + i % 40, 1 + i % 12, 1 + i % 28)
+    gender = "男" if i % 2 else "女"
+    row = {
+        "身份证号": make_id_number("532329", birth, i * 2, gender),
+        "姓名": f"党员{i}",
+        "性别": gender,
+        "出生日期": birth.isoformat(),
+        "入党日期": birth.replace(year=birth.year + 22).isoformat(),
+        "党员类型": "正式",
+        "所在组织编码": org,
+        "党内职务": posts,
+        "手机号": f"1390000{i:04d}",
+    }
+    row.update(overrides)
+    return list(row.values())
+
+
+def good_members() -> list[list]:
+    rows = [member_row(0, "A1", "书记"), member_row(1, "A1", "组织委员、宣传委员")]
+    rows += [member_row(i, "A1") for i in range(2, 8)]
+    rows += [member_row(i, "A2") for i in range(8, 12)]
+    rows += [member_row(i, "T1") for i in range(12, 20)]
+    return rows
+
+
+def snapshot() -> tuple:
+    """Everything the import may touch, to prove a rejected import changed nothing."""
+    return (
+        sorted(Organization.objects.values_list("code", "name", "path", "org_type", "staff_count")),
+        sorted(Member.objects.values_list("id_hash", "name", "organization__code", "phone_enc")),
+        MemberPost.objects.count(),
+        OrgEvent.objects.count(),
+        AuditEntry.objects.count(),
+    )
+
+
+def test_good_workbook_imports_everything(tmp_path):
+    outcome = run_import(write_xlsx(tmp_path / "good.xlsx", ORGS, good_members()))
+    assert outcome.ok, outcome.issues
+    assert outcome.results["组织"].created == 6
+    assert outcome.results["党员"].created == 20
+    a1 = Organization.objects.get(code="A1")
+    assert a1.parent.code == "A"
+    assert a1.path.startswith(Organization.objects.get(code="A").path)
+    assert Organization.objects.get(code="A").numchild == 2
+    secretary = Member.objects.get(name="党员0")
+    assert secretary.posts.get().post == "书记"
+    assert secretary.id_enc and "532329" not in secretary.id_enc  # encrypted at rest
+    assert secretary.id_masked.startswith("532329") and "*" in secretary.id_masked
+    assert set(MemberPost.objects.filter(member__name="党员1").values_list("post", flat=True)) == {"组织委员", "宣传委员"}
+    assert OrgEvent.objects.filter(kind="established").count() == 6
+
+
+def test_reimport_changes_nothing(tmp_path):
+    path = write_xlsx(tmp_path / "good.xlsx", ORGS, good_members())
+    assert run_import(path).ok
+    before = snapshot()
+    again = run_import(path)
+    assert again.ok
+    assert again.results["组织"].unchanged == 6 and again.results["组织"].created == 0
+    assert again.results["党员"].unchanged == 20 and again.results["党员"].updated == 0
+    after = snapshot()
+    assert before[:4] == after[:4]
+    assert after[4] == before[4] + 1  # only the run itself is logged
+
+
+def test_export_then_import_round_trips(tmp_path):
+    assert run_import(write_xlsx(tmp_path / "good.xlsx", ORGS, good_members())).ok
+    buffer = io.BytesIO()
+    counts = export_workbook(buffer)
+    assert counts == {"组织": 6, "党员": 20}
+    book = load_workbook(buffer, read_only=True)
+    exported_orgs = [list(r) for r in book["组织"].iter_rows(min_row=2, values_only=True)]
+    exported_members = [list(r) for r in book["党员"].iter_rows(min_row=2, values_only=True)]
+    assert sorted(map(str, exported_orgs)) == sorted(map(str, [[c if c != "" else None for c in r] for r in ORGS]))
+    assert sorted(r[0] for r in exported_members) == sorted(r[0] for r in good_members())
+    assert {tuple(r) for r in exported_members} == {tuple(c if c != "" else None for c in r) for r in good_members()}
+    exported = tmp_path / "exported.xlsx"
+    exported.write_bytes(buffer.getvalue())
+    before = snapshot()
+    outcome = run_import(exported)
+    assert outcome.ok
+    assert outcome.results["党员"].unchanged == 20
+    assert snapshot()[:4] == before[:4]
+
+
+def test_bad_rows_reject_the_whole_file_and_are_all_named(tmp_path):
+    assert run_import(write_xlsx(tmp_path / "good.xlsx", ORGS, good_members())).ok
+    before = snapshot()
+    orgs = [
+        *ORGS,
+        ["N1", "新建支部", "NOPE", "党支部", "村", 5, 0],  # unknown parent
+        ["N2", "坏类型", "T", "党小组", "村", 5, 0],  # unknown type
+        ["N3", "坏类别", "T", "党支部", "火星", 5, 0],  # unknown category
+        ["N4", "负数", "T", "党支部", "村", -1, 0],  # negative count
+        ["A1", "重复", "A", "党支部", "机关", 1, 0],  # duplicate code
+        ["C1", "甲", "C2", "党委", "乡镇", 0, 0],  # cycle
+        ["C2", "乙", "C1", "党委", "乡镇", 0, 0],  # cycle
+        ["N5", "支部下设", "T1", "党支部", "村", 0, 0],  # child of a branch
+    ]
+    members = [
+        *good_members(),
+        member_row(30, "A1", 身份证号="532329196001010011"),  # bad check digit
+        member_row(31, "A1", 出生日期="1961-02-30"),  # impossible date
+        member_row(32, "A1", 性别="男" if 32 % 2 == 0 else "女"),  # gender digit mismatch
+        member_row(33, "A"),  # not a branch
+        member_row(34, "A1", 党员类型="候补"),  # unknown type
+        member_row(35, "A1", 入党日期="2099-01-01"),  # future
+        member_row(0, "A2"),  # duplicate ID within the file
+    ]
+    outcome = run_import(write_xlsx(tmp_path / "bad.xlsx", orgs, members))
+    assert not outcome.ok
+    named = {(i.sheet, i.row, i.column) for i in outcome.issues}
+    first_bad_org = len(ORGS) + 2
+    assert ("组织", first_bad_org, "上级组织编码") in named
+    assert ("组织", first_bad_org + 1, "组织类型") in named
+    assert ("组织", first_bad_org + 2, "组织类别") in named
+    assert ("组织", first_bad_org + 3, "工作人员数") in named
+    assert ("组织", first_bad_org + 4, "组织编码") in named
+    assert ("组织", first_bad_org + 5, "上级组织编码") in named
+    assert ("组织", first_bad_org + 6, "上级组织编码") in named
+    assert ("组织", first_bad_org + 7, "上级组织编码") in named
+    first_bad_member = len(good_members()) + 2
+    assert ("党员", first_bad_member, "身份证号") in named
+    assert ("党员", first_bad_member + 1, "出生日期") in named
+    assert ("党员", first_bad_member + 2, "性别") in named
+    assert ("党员", first_bad_member + 3, "所在组织编码") in named
+    assert ("党员", first_bad_member + 4, "党员类型") in named
+    assert ("党员", first_bad_member + 5, "入党日期") in named
+    assert ("党员", first_bad_member + 6, "身份证号") in named
+    rows_named = {(i.sheet, i.row) for i in outcome.issues}
+    assert len(rows_named) == 15
+    assert all(any("\u4e00" <= ch <= "\u9fff" for ch in i.message) for i in outcome.issues)
+    assert snapshot() == before
+
+
+def test_command_exits_non_zero_and_prints_each_bad_row(tmp_path, capsys):
+    path = write_csv_dir(tmp_path / "csv", ORGS + [["X", "坏", "NOPE", "党支部", "村", 0, 0]], [])
+    with pytest.raises(CommandError):
+        call_command("import_workbook", str(path))
+    err = capsys.readouterr().err
+    assert "组织 第8行 [上级组织编码]：上级组织编码 NOPE 不存在" in err
+    assert Organization.objects.count() == 0
+
+
+def test_csv_directory_and_xlsx_give_the_same_result(tmp_path):
+    assert run_import(write_csv_dir(tmp_path / "csv", ORGS, good_members())).ok
+    outcome = run_import(write_xlsx(tmp_path / "same.xlsx", ORGS, good_members()))
+    assert outcome.results["组织"].unchanged == 6
+    assert outcome.results["党员"].unchanged == 20
+
+
+def test_missing_column_is_reported_on_the_header_row(tmp_path):
+    directory = tmp_path / "csv"
+    directory.mkdir()
+    (directory / "组织.csv").write_text("组织编码,组织名称\nR,县委\n", encoding="utf-8")
+    outcome = run_import(directory)
+    assert not outcome.ok
+    assert any(i.row == 1 and i.column == "组织类型" for i in outcome.issues)
+
+
+def test_id_number_stored_by_excel_as_a_number_is_explained(tmp_path):
+    rows = [member_row(1, "A1")]
+    rows[0][0] = 532329196102020011.0
+    outcome = run_import(write_xlsx(tmp_path / "n.xlsx", ORGS, rows))
+    assert not outcome.ok
+    assert any("数字" in i.message and i.column == "身份证号" for i in outcome.issues)
+
+
+def test_import_moves_a_subtree_and_transfers_a_member(tmp_path):
+    assert run_import(write_xlsx(tmp_path / "good.xlsx", ORGS, good_members())).ok
+    moved = [r[:] for r in ORGS]
+    moved[1][2] = "T"  # A (with A1, A2) now under the township
+    members = good_members()
+    members[2][6] = "T1"  # member 2 transfers from A1 to T1
+    outcome = run_import(write_xlsx(tmp_path / "moved.xlsx", moved, members))
+    assert outcome.ok, outcome.issues
+    t = Organization.objects.get(code="T")
+    for code in ("A", "A1", "A2"):
+        org = Organization.objects.get(code=code)
+        assert org.path.startswith(t.path), code
+        assert org.depth == len(org.path) // 4
+    assert Organization.objects.get(code="A").parent == t
+    assert Organization.objects.get(code="A1").parent.code == "A"
+    assert Organization.objects.get(code="R").numchild == 1
+    assert t.numchild == 2
+    assert Organization.objects.find_problems() == ([], [], [], [], [])
+    assert OrgEvent.objects.filter(kind="moved", organization__code="A").exists()
+    member = Member.objects.get(name="党员2")
+    assert member.organization.code == "T1"
+    assert MemberTransfer.objects.filter(member=member, from_org__code="A1", to_org__code="T1").exists()
+
+
+def test_second_root_and_member_in_unknown_org_are_rejected(tmp_path):
+    assert run_import(write_xlsx(tmp_path / "good.xlsx", ORGS, good_members())).ok
+    outcome = run_import(
+        write_xlsx(tmp_path / "bad.xlsx", [["R2", "另一个县委", "", "党委", "县(市区)", 0, 0]], [member_row(50, "ZZ")])
+    )
+    assert not outcome.ok
+    assert {(i.sheet, i.column) for i in outcome.issues} == {("组织", "上级组织编码"), ("党员", "所在组织编码")}
+
+
+def test_scoped_import_cannot_reach_outside_the_scope(tmp_path, tree, members):
+    outcome = run_import(
+        write_xlsx(tmp_path / "x.xlsx", [["N1", "新支部", "T", "党支部", "村", 0, 0]], [member_row(60, "T1")]),
+        scope_root=tree.a,
+    )
+    assert not outcome.ok
+    messages = " ".join(i.message for i in outcome.issues)
+    assert "T 不存在" in messages and "T1 不存在" in messages
+    inside = run_import(
+        write_xlsx(tmp_path / "y.xlsx", [["N2", "新支部", "A", "党支部", "机关", 0, 0]], [member_row(61, "N2")]),
+        scope_root=tree.a,
+    )
+    assert inside.ok, inside.issues
+    assert Organization.objects.get(code="N2").parent == tree.a
+
+
+def test_dissolving_is_not_undone_by_import(tmp_path, tree):
+    from dangjian.orgs.services import dissolve_organization
+
+    dissolve_organization(None, tree.a2, dt.date(2025, 1, 1), "撤并")
+    outcome = run_import(write_xlsx(tmp_path / "x.xlsx", None, [member_row(70, "A2")]))
+    assert not outcome.ok
+    assert "已撤销" in outcome.issues[0].message

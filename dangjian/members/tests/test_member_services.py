@@ -1,0 +1,76 @@
+"""C1 member changes: add, edit, transfer with history, logged reveal of personal information."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from dangjian.accounts.models import AuditEntry
+from dangjian.core import pii
+from dangjian.core.errors import BusinessError
+from dangjian.members import services
+from dangjian.members.models import Member, MemberPost, MemberTransfer
+from dangjian.members.tests.factories import MemberDataFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_add_encrypts_and_masks(tree, officer):
+    data = MemberDataFactory(phone="13912345678")
+    member = services.add_member(officer, data, tree.a1)
+    raw = Member.objects.values("id_enc", "phone_enc", "id_hash").get(pk=member.pk)
+    assert data.id_number not in str(raw) and "13912345678" not in str(raw)
+    assert raw["id_hash"] == pii.lookup_hash(data.id_number)
+    assert member.id_masked == data.id_number[:6] + "********" + data.id_number[-4:]
+    assert member.phone_masked == "139****5678"
+    assert Member.objects.get(pk=member.pk).id_number == data.id_number
+    entry = AuditEntry.objects.get(action="create", object_type="党员")
+    assert data.id_number not in str(entry.after) and entry.after["身份证号"] == member.id_masked
+
+
+def test_member_only_in_an_active_branch(tree):
+    with pytest.raises(BusinessError, match="只能编入党支部"):
+        services.add_member(None, MemberDataFactory(), tree.a)
+    assert Member.objects.count() == 0
+
+
+def test_duplicate_id_number_is_rejected(tree):
+    data = MemberDataFactory()
+    services.add_member(None, data, tree.a1)
+    with pytest.raises(BusinessError, match="已登记"):
+        services.add_member(None, data, tree.a2)
+
+
+def test_update_logs_only_what_changed(tree, members):
+    member = members.a1[1]
+    data = MemberDataFactory(id_number=member.id_number, birth_date=member.birth_date, gender=member.gender)
+    data.name, data.join_date, data.phone = "新名字", member.join_date, member.phone
+    services.update_member(None, member, data)
+    entry = AuditEntry.objects.filter(action="update", object_type="党员").get()
+    assert entry.after == {"姓名": "新名字"}
+
+
+def test_transfer_keeps_history_and_ends_posts(tree, members, officer):
+    secretary = members.a1[0]
+    services.transfer_member(officer, secretary, tree.t1, dt.date(2025, 3, 1), "工作调动")
+    secretary.refresh_from_db()
+    assert secretary.organization == tree.t1
+    transfer = MemberTransfer.objects.get(member=secretary)
+    assert (transfer.from_org, transfer.to_org, transfer.reason) == (tree.a1, tree.t1, "工作调动")
+    assert not MemberPost.objects.filter(member=secretary).exists()
+    paths = set(AuditEntry.objects.filter(action="transfer").values_list("org_path", flat=True))
+    assert paths == {tree.a1.path, tree.t1.path}
+
+
+def test_transfer_rejects_same_or_non_branch(tree, members):
+    with pytest.raises(BusinessError, match="相同"):
+        services.transfer_member(None, members.a1[0], tree.a1, dt.date(2025, 1, 1))
+    with pytest.raises(BusinessError, match="只能编入党支部"):
+        services.transfer_member(None, members.a1[0], tree.t, dt.date(2025, 1, 1))
+
+
+def test_reveal_is_logged(members, officer):
+    full = services.reveal_personal_info(officer, members.a1[0])
+    assert full["id_number"] == members.a1[0].id_number
+    assert AuditEntry.objects.filter(action="read_pii", actor=officer).count() == 1

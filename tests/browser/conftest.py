@@ -1,0 +1,185 @@
+"""Fixtures for the real-browser tests: headless Debian Chromium driven by Playwright against
+pytest-django's live server, with the generated demo county loaded into the test database."""
+
+from __future__ import annotations
+
+import importlib
+import os
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+from django.apps import apps as django_apps
+from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
+
+from dangjian.accounts.models import User
+from dangjian.accounts.roles import Role
+from dangjian.demo.load import load_demo
+from dangjian.orgs.choices import BRANCH_TYPES
+from dangjian.orgs.models import Category, Organization
+from tests.browser.helpers import PASSWORD
+
+# Playwright's sync API runs an event loop in this thread; Django would otherwise refuse
+# database access from the test body ("You cannot call this from an async context").
+os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
+DEVICES = {
+    "desktop": {"viewport": {"width": 1366, "height": 900}},
+    "phone": {
+        "viewport": {"width": 390, "height": 844},
+        "is_mobile": True,
+        "has_touch": True,
+        "device_scale_factor": 2,
+    },
+}
+
+expect.set_options(timeout=10_000)
+
+
+@pytest.fixture(scope="session")
+def browser() -> Browser:
+    """One headless Chromium for the whole session."""
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+        )
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def context_factory(browser, live_server):
+    """Makes fresh browser contexts (no shared cookies) for 'desktop' or 'phone'."""
+    contexts: list[BrowserContext] = []
+
+    def make(device: str) -> BrowserContext:
+        context = browser.new_context(
+            base_url=live_server.url, locale="zh-CN", accept_downloads=True, **DEVICES[device]
+        )
+        context.set_default_timeout(10_000)
+        contexts.append(context)
+        return context
+
+    yield make
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture
+def desktop_context(context_factory) -> BrowserContext:
+    return context_factory("desktop")
+
+
+@pytest.fixture
+def phone_context(context_factory) -> BrowserContext:
+    return context_factory("phone")
+
+
+class ConsoleWatch:
+    """Collects console errors and uncaught page errors of the pages it watches."""
+
+    def __init__(self) -> None:
+        self.errors: list[str] = []
+
+    def watch(self, page: Page) -> Page:
+        page.on(
+            "console",
+            lambda msg: (
+                self.errors.append(f"console.error {page.url}: {msg.text}")
+                if msg.type == "error"
+                else None
+            ),
+        )
+        page.on("pageerror", lambda exc: self.errors.append(f"pageerror {page.url}: {exc}"))
+        return page
+
+
+@pytest.fixture
+def console_errors():
+    """Fails the test at teardown if a watched page logged an error or threw."""
+    watcher = ConsoleWatch()
+    yield watcher
+    assert watcher.errors == [], "browser reported errors:\n" + "\n".join(watcher.errors)
+
+
+@pytest.fixture(params=["desktop", "phone"])
+def device(request) -> str:
+    """Runs a test once on a desktop window and once on a phone."""
+    return request.param
+
+
+@pytest.fixture
+def page(context_factory, device, console_errors) -> Page:
+    """A page on the parametrized device, watched for console and page errors."""
+    return console_errors.watch(context_factory(device).new_page())
+
+
+@pytest.fixture
+def desktop_page(desktop_context, console_errors) -> Page:
+    """A desktop page, watched for console and page errors."""
+    return console_errors.watch(desktop_context.new_page())
+
+
+@pytest.fixture
+def screenshot(request):
+    """screenshot(page, device, step="") saves
+    test-artifacts/screenshots/<test-name>[-<step>]-<device>.png (full page)."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    name = request.node.originalname
+
+    def take(page: Page, device: str, step: str = "") -> Path:
+        stem = f"{name}-{step}" if step else name
+        path = SCREENSHOTS / f"{stem}-{device}.png"
+        page.screenshot(path=str(path), full_page=True)
+        return path
+
+    return take
+
+
+def _restore_default_categories() -> None:
+    """transactional_db flushes every table after each test, including the rows the data
+    migration installed; put the default 组织类别 back with the migration's own code."""
+    if Category.objects.exists():
+        return
+    migration = importlib.import_module("dangjian.orgs.migrations.0002_default_categories")
+    migration.install(django_apps, None)
+
+
+def _make_user(username: str, role: str, scope: Organization, display: str) -> User:
+    return User.objects.create_user(
+        username=username, password=PASSWORD, role=role, scope=scope, display_name=display
+    )
+
+
+@pytest.fixture
+def demo(transactional_db):
+    """The demo county (seed 1) imported through the normal importer, committed so the live
+    server sees it, plus an admin scoped to the root and a secretary scoped to a branch."""
+    _restore_default_categories()
+    outcome = load_demo("county", 1)
+    assert outcome.ok, outcome.issues[:5]
+    root = Organization.objects.get(depth=1)
+    branch = (
+        Organization.objects.filter(org_type__in=BRANCH_TYPES, is_active=True, members__isnull=False)
+        .distinct()
+        .order_by("path")
+        .first()
+    )
+    return SimpleNamespace(
+        root=root,
+        branch=branch,
+        admin=_make_user("admin", Role.ADMIN, root, "组织部管理员"),
+        secretary=_make_user("secretary", Role.SECRETARY, branch, "支部书记"),
+        password=PASSWORD,
+    )
+
