@@ -19,9 +19,25 @@ PASSWORD = "Test-Password-2026"
 @pytest.fixture
 def tree(db):
     """R (county) → A (机关工委) → A1, A2 branches; R → T (township) → T1 branch."""
-    root = make_org(None, "党委", "县(市区)", code="R", name="中共测试县委员会", staff_count=200, party_staff_count=2)
+    root = make_org(
+        None,
+        "党委",
+        "县(市区)",
+        code="R",
+        name="中共测试县委员会",
+        staff_count=200,
+        party_staff_count=2,
+    )
     a = make_org(root, "党工委", "机关", code="A", name="县委机关工委")
-    a1 = make_org(a, "党支部", "机关-政府组成部门", code="A1", name="财政局机关党支部", staff_count=60, party_staff_count=1)
+    a1 = make_org(
+        a,
+        "党支部",
+        "机关-政府组成部门",
+        code="A1",
+        name="财政局机关党支部",
+        staff_count=60,
+        party_staff_count=1,
+    )
     a2 = make_org(a, "党支部", "机关-党群部门", code="A2", name="组织部机关党支部")
     t = make_org(root, "党委", "乡镇", code="T", name="中共狮山镇委员会")
     t1 = make_org(t, "党支部", "村", code="T1", name="新村村党支部")

@@ -46,7 +46,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(1, str(Path(__file__).resolve().parent.parent))
 
-import common  # noqa: E402
+import common
 
 GOAL_ROWS_PER_S = 50_000
 SPEC_ROWS_PER_S = 20_000
@@ -233,6 +233,13 @@ def main(argv: list[str] | None = None) -> int:
     template = f"{common.DB_PREFIX}import_tpl_{args.size}"
     name = f"{common.DB_PREFIX}import_{args.size}"
     common.migrated_template(args.db, template)
+    startup, _ = common.median3(
+        lambda: (
+            common.manage(["shell", "-c", "pass"], common.django_env(args.db, template)).seconds
+        ),
+        runs,
+    )
+    print(f"interpreter + Django start-up: {startup:.2f} s", flush=True)
     results = []
     for label, source in sources:
         results.append((label, bench_source(args.db, template, name, source, runs)))
@@ -253,6 +260,9 @@ def main(argv: list[str] | None = None) -> int:
                     f"{seconds / floor:.1f}x",
                 )
             )
+    table.append(
+        (args.size, args.db, "start-up (manage.py shell -c pass)", None, startup, *[None] * 3)
+    )
     table.append(
         (args.size, "duckdb", "DuckDB CSV load floor", rows, floor, rows / floor, None, "1.0x")
     )

@@ -129,6 +129,7 @@ def fmt(value, digits: int = 2) -> str:
 def print_table(headers: Sequence[str], rows: Sequence[Sequence], title: str = "") -> str:
     """Print (and return) a Markdown-compatible table, columns padded to their widths."""
     cells = [[fmt(c) for c in row] for row in rows]
+    numeric = [[isinstance(c, int | float) or c is None for c in row] for row in rows]
     widths = [len(h) for h in headers]
     for row in cells:
         for i, cell in enumerate(row):
@@ -138,14 +139,9 @@ def print_table(headers: Sequence[str], rows: Sequence[Sequence], title: str = "
         lines.append(title)
     lines.append("| " + " | ".join(h.ljust(widths[i]) for i, h in enumerate(headers)) + " |")
     lines.append("|" + "|".join("-" * (w + 2) for w in widths) + "|")
-    for row in cells:
-        lines.append(
-            "| "
-            + " | ".join(
-                c.rjust(widths[i]) if i else c.ljust(widths[i]) for i, c in enumerate(row)
-            )
-            + " |"
-        )
+    for row, kinds in zip(cells, numeric, strict=True):
+        padded = [c.rjust(widths[i]) if kinds[i] else c.ljust(widths[i]) for i, c in enumerate(row)]
+        lines.append("| " + " | ".join(padded) + " |")
     text = "\n".join(lines)
     print(text, flush=True)
     return text

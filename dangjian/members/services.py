@@ -111,7 +111,11 @@ def add_member(actor, data: MemberData, org: Organization) -> Member:
 @transaction.atomic
 def update_member(actor, member: Member, data: MemberData) -> Member:
     """Edit a member's own fields and posts (the branch changes only by transfer)."""
-    member = Member.objects.select_for_update().select_related("organization").get(pk=member.pk)
+    member = (
+        Member.objects.select_for_update(of=("self",))
+        .select_related("organization")
+        .get(pk=member.pk)
+    )
     if not member.is_active:
         raise BusinessError("该党员已不在册，不能修改")
     new_hash = pii.lookup_hash(data.id_number)
@@ -155,7 +159,11 @@ def transfer_member(
 ) -> MemberTransfer:
     """Move a member's organizational relationship to another branch, keeping the history.
     Posts held in the old branch end with the transfer."""
-    member = Member.objects.select_for_update().select_related("organization").get(pk=member.pk)
+    member = (
+        Member.objects.select_for_update(of=("self",))
+        .select_related("organization")
+        .get(pk=member.pk)
+    )
     if not member.is_active:
         raise BusinessError("该党员已不在册，不能转接")
     check_branch(to_org)

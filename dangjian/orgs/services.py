@@ -115,7 +115,9 @@ def create_organization(
 def update_organization(actor, org: Organization, **changes) -> Organization:
     """Edit an organization's own fields (code, name, type, category, staff counts)."""
     org = (
-        Organization.objects.select_for_update().select_related("category", "parent").get(pk=org.pk)
+        Organization.objects.select_for_update(of=("self",))
+        .select_related("category", "parent")
+        .get(pk=org.pk)
     )
     if not org.is_active:
         raise BusinessError("组织已撤销，不能修改")
@@ -152,7 +154,9 @@ def update_organization(actor, org: Organization, **changes) -> Organization:
 @transaction.atomic
 def move_organization(actor, org: Organization, new_parent: Organization) -> Organization:
     """Move an organization with its whole subtree under `new_parent`."""
-    org = Organization.objects.select_for_update().select_related("parent").get(pk=org.pk)
+    org = (
+        Organization.objects.select_for_update(of=("self",)).select_related("parent").get(pk=org.pk)
+    )
     new_parent = Organization.objects.select_for_update().get(pk=new_parent.pk)
     if org.parent_id is None:
         raise BusinessError("根组织不能调整隶属关系")

@@ -12,7 +12,13 @@ pytestmark = pytest.mark.django_db
 
 
 def _write(n: int) -> None:
-    audit.record(None, [audit.Change("update", "组织", i, f"组织{i}", "0001", {"a": i}, {"a": i + 1}) for i in range(n)])
+    audit.record(
+        None,
+        [
+            audit.Change("update", "组织", i, f"组织{i}", "0001", {"a": i}, {"a": i + 1})
+            for i in range(n)
+        ],
+    )
 
 
 def test_chain_verifies_and_links(db):

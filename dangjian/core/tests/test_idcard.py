@@ -8,7 +8,14 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from dangjian.core.idcard import FEMALE, MALE, IdCardError, make_id_number, mask_id_number, parse_id_number
+from dangjian.core.idcard import (
+    FEMALE,
+    MALE,
+    IdCardError,
+    make_id_number,
+    mask_id_number,
+    parse_id_number,
+)
 
 births = st.dates(min_value=dt.date(1900, 1, 1), max_value=dt.date(2008, 12, 31))
 genders = st.sampled_from([MALE, FEMALE])

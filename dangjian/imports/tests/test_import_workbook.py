@@ -79,7 +79,10 @@ def test_good_workbook_imports_everything(tmp_path):
     assert secretary.posts.get().post == "书记"
     assert secretary.id_enc and "532329" not in secretary.id_enc  # encrypted at rest
     assert secretary.id_masked.startswith("532329") and "*" in secretary.id_masked
-    assert set(MemberPost.objects.filter(member__name="党员1").values_list("post", flat=True)) == {"组织委员", "宣传委员"}
+    assert set(MemberPost.objects.filter(member__name="党员1").values_list("post", flat=True)) == {
+        "组织委员",
+        "宣传委员",
+    }
     assert OrgEvent.objects.filter(kind="established").count() == 6
 
 
@@ -104,9 +107,13 @@ def test_export_then_import_round_trips(tmp_path):
     book = load_workbook(buffer, read_only=True)
     exported_orgs = [list(r) for r in book["组织"].iter_rows(min_row=2, values_only=True)]
     exported_members = [list(r) for r in book["党员"].iter_rows(min_row=2, values_only=True)]
-    assert sorted(map(str, exported_orgs)) == sorted(map(str, [[c if c != "" else None for c in r] for r in ORGS]))
+    assert sorted(map(str, exported_orgs)) == sorted(
+        map(str, [[c if c != "" else None for c in r] for r in ORGS])
+    )
     assert sorted(r[0] for r in exported_members) == sorted(r[0] for r in good_members())
-    assert {tuple(r) for r in exported_members} == {tuple(c if c != "" else None for c in r) for r in good_members()}
+    assert {tuple(r) for r in exported_members} == {
+        tuple(c if c != "" else None for c in r) for r in good_members()
+    }
     exported = tmp_path / "exported.xlsx"
     exported.write_bytes(buffer.getvalue())
     before = snapshot()
@@ -220,28 +227,45 @@ def test_import_moves_a_subtree_and_transfers_a_member(tmp_path):
     assert OrgEvent.objects.filter(kind="moved", organization__code="A").exists()
     member = Member.objects.get(name="党员2")
     assert member.organization.code == "T1"
-    assert MemberTransfer.objects.filter(member=member, from_org__code="A1", to_org__code="T1").exists()
+    assert MemberTransfer.objects.filter(
+        member=member, from_org__code="A1", to_org__code="T1"
+    ).exists()
 
 
 def test_second_root_and_member_in_unknown_org_are_rejected(tmp_path):
     assert run_import(write_xlsx(tmp_path / "good.xlsx", ORGS, good_members())).ok
     outcome = run_import(
-        write_xlsx(tmp_path / "bad.xlsx", [["R2", "另一个县委", "", "党委", "县(市区)", 0, 0]], [member_row(50, "ZZ")])
+        write_xlsx(
+            tmp_path / "bad.xlsx",
+            [["R2", "另一个县委", "", "党委", "县(市区)", 0, 0]],
+            [member_row(50, "ZZ")],
+        )
     )
     assert not outcome.ok
-    assert {(i.sheet, i.column) for i in outcome.issues} == {("组织", "上级组织编码"), ("党员", "所在组织编码")}
+    assert {(i.sheet, i.column) for i in outcome.issues} == {
+        ("组织", "上级组织编码"),
+        ("党员", "所在组织编码"),
+    }
 
 
 def test_scoped_import_cannot_reach_outside_the_scope(tmp_path, tree, members):
     outcome = run_import(
-        write_xlsx(tmp_path / "x.xlsx", [["N1", "新支部", "T", "党支部", "村", 0, 0]], [member_row(60, "T1")]),
+        write_xlsx(
+            tmp_path / "x.xlsx",
+            [["N1", "新支部", "T", "党支部", "村", 0, 0]],
+            [member_row(60, "T1")],
+        ),
         scope_root=tree.a,
     )
     assert not outcome.ok
     messages = " ".join(i.message for i in outcome.issues)
     assert "T 不存在" in messages and "T1 不存在" in messages
     inside = run_import(
-        write_xlsx(tmp_path / "y.xlsx", [["N2", "新支部", "A", "党支部", "机关", 0, 0]], [member_row(61, "N2")]),
+        write_xlsx(
+            tmp_path / "y.xlsx",
+            [["N2", "新支部", "A", "党支部", "机关", 0, 0]],
+            [member_row(61, "N2")],
+        ),
         scope_root=tree.a,
     )
     assert inside.ok, inside.issues

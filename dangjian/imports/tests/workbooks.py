@@ -11,7 +11,9 @@ from dangjian.members.sheet import COLUMNS as MEMBER_COLUMNS
 from dangjian.orgs.sheet import COLUMNS as ORG_COLUMNS
 
 
-def write_xlsx(path: Path, orgs: list[list] | None = None, members: list[list] | None = None) -> Path:
+def write_xlsx(
+    path: Path, orgs: list[list] | None = None, members: list[list] | None = None
+) -> Path:
     """An .xlsx with the given rows under the §5 headers (a sheet is left out when None)."""
     workbook = Workbook()
     workbook.remove(workbook.active)
@@ -26,7 +28,9 @@ def write_xlsx(path: Path, orgs: list[list] | None = None, members: list[list] |
     return path
 
 
-def write_csv_dir(directory: Path, orgs: list[list] | None = None, members: list[list] | None = None) -> Path:
+def write_csv_dir(
+    directory: Path, orgs: list[list] | None = None, members: list[list] | None = None
+) -> Path:
     """A CSV directory with 组织.csv / 党员.csv."""
     directory.mkdir(parents=True, exist_ok=True)
     for name, columns, rows in (("组织", ORG_COLUMNS, orgs), ("党员", MEMBER_COLUMNS, members)):

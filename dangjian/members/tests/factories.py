@@ -19,7 +19,10 @@ class MemberDataFactory(factory.Factory):
     class Params:
         n = factory.Sequence(lambda n: n)
 
-    birth_date = factory.LazyAttribute(lambda o: dt.date(1960, 1, 1) + dt.timedelta(days=37 * o.n))
+    # Cycles of 50 years x 12 months x 28 days x 500 sequences keep ID numbers unique.
+    birth_date = factory.LazyAttribute(
+        lambda o: dt.date(1950 + (o.n * 7) % 50, 1 + o.n % 12, 1 + o.n % 28)
+    )
     gender = factory.LazyAttribute(lambda o: MALE if o.n % 3 else FEMALE)
     id_number = factory.LazyAttribute(
         lambda o: make_id_number("532329", o.birth_date, (o.n * 2) % 1000, o.gender)

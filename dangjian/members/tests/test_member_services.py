@@ -44,7 +44,9 @@ def test_duplicate_id_number_is_rejected(tree):
 
 def test_update_logs_only_what_changed(tree, members):
     member = members.a1[1]
-    data = MemberDataFactory(id_number=member.id_number, birth_date=member.birth_date, gender=member.gender)
+    data = MemberDataFactory(
+        id_number=member.id_number, birth_date=member.birth_date, gender=member.gender
+    )
     data.name, data.join_date, data.phone = "新名字", member.join_date, member.phone
     services.update_member(None, member, data)
     entry = AuditEntry.objects.filter(action="update", object_type="党员").get()

@@ -10,7 +10,9 @@ from dangjian.orgs.models import Category, Organization
 _codes = itertools.count(1)
 
 
-def make_org(parent: Organization | None, org_type: str = "党支部", category: str = "机关", **fields) -> Organization:
+def make_org(
+    parent: Organization | None, org_type: str = "党支部", category: str = "机关", **fields
+) -> Organization:
     """Create an organization under `parent` with a fresh code unless one is given."""
     number = next(_codes)
     fields.setdefault("code", f"T{number:05d}")

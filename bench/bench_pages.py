@@ -1,0 +1,414 @@
+#!/usr/bin/env python
+"""Page latency benchmark (SPEC §7): p50/p95/p99 of the main pages under concurrent clients.
+
+Usage (from the project root, with the project's virtualenv):
+
+    .venv/bin/python bench/bench_pages.py --size city --db postgresql --requests 200 \
+        --concurrency 16
+    .venv/bin/python bench/bench_pages.py --size province --db postgresql --requests 200 \
+        --concurrency 16
+
+What it does:
+1. uses the PostgreSQL database dangjian_bench_<size> (or --dbname), creating it if missing;
+   runs `manage.py migrate`; if it holds no member yet, loads the demo data with
+   `manage.py demo --size SIZE --seed 1 --no-users` (province: 150,000 organizations and
+   3,000,000 members; this can take a long time, bounded by --load-timeout);
+2. creates or resets a user `bench_admin` with role admin and scope = the root organization;
+3. starts the production server `manage.py serve --port 8123 --workers 4` (gunicorn, its own
+   process group) and waits for it to answer;
+4. signs in once per client (GET /accounts/login/ for the csrftoken cookie and the
+   csrfmiddlewaretoken hidden input, then POST username/password with a Referer header), so
+   the --concurrency clients are as many sessions, as with as many officers;
+5. for each page: a warm-up of --concurrency requests, then --requests GETs at --concurrency
+   (one keep-alive http.client connection per client thread), timing each request from send
+   to the last byte of the body; prints p50/p95/p99 in ms and requests per second;
+6. stops the server (SIGTERM to its process group, SIGKILL after 30 s).
+
+Requests go only to 127.0.0.1. Goal per SPEC §7: p95 ≤ 200 ms at province size.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import http.client
+import http.cookies
+import os
+import re
+import secrets
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import urllib.parse
+from dataclasses import dataclass, field
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import common
+
+HOST = "127.0.0.1"
+USERNAME = "bench_admin"
+GOAL_P95_MS = 200.0
+
+USER_SCRIPT = """
+import os
+from dangjian.accounts.models import User
+from dangjian.orgs.models import Organization
+root = Organization.objects.get(depth=1)
+user, _ = User.objects.get_or_create(username=os.environ["BENCH_USERNAME"])
+user.role = "admin"
+user.scope = root
+user.display_name = "基准测试"
+user.is_active = True
+user.set_password(os.environ["BENCH_PASSWORD"])
+user.save()
+print(user.pk, root.pk)
+"""
+
+
+# ---------------------------------------------------------------------------------------------
+# Data
+# ---------------------------------------------------------------------------------------------
+
+
+def ensure_data(args, env: dict[str, str]) -> None:
+    """Create and migrate the database; load the demo data if it holds no member."""
+    if not common.pg_exists(args.dbname):
+        common.pg_create(args.dbname)
+    common.manage(["migrate", "--noinput", "-v", "0"], env)
+    members = int(common.psql("SELECT count(*) FROM members_member", args.dbname))
+    if members:
+        print(f"{args.dbname}: {members:,} members already loaded", flush=True)
+        return
+    print(f"{args.dbname}: empty, loading demo --size {args.size} (may take long)", flush=True)
+    run = common.manage(
+        ["demo", "--size", args.size, "--seed", str(args.seed), "--no-users"],
+        env,
+        timeout=args.load_timeout,
+        check=False,
+    )
+    print(run.stdout + run.stderr, flush=True)
+    if run.returncode != 0:
+        raise SystemExit(f"demo load failed or timed out after {run.seconds:.0f} s")
+    print(f"demo load: {run.seconds:.0f} s, peak RSS {run.peak_rss_mib:.0f} MiB", flush=True)
+
+
+def ensure_user(env: dict[str, str]) -> str:
+    """Create or reset bench_admin (role admin, scope root) and return its password."""
+    password = secrets.token_urlsafe(16)
+    user_env = dict(env, BENCH_USERNAME=USERNAME, BENCH_PASSWORD=password)
+    common.manage(["shell", "-c", USER_SCRIPT], user_env)
+    return password
+
+
+def pick_targets(dbname: str) -> dict[str, int]:
+    """Ids of the root, the widest node (most children) and a county's 县委."""
+    root = int(common.psql("SELECT id FROM orgs_organization WHERE depth = 1", dbname))
+    wide = common.psql(
+        "SELECT parent_id FROM orgs_organization WHERE parent_id IS NOT NULL "
+        "GROUP BY parent_id ORDER BY count(*) DESC, parent_id LIMIT 1",
+        dbname,
+    )
+    county = common.psql(
+        "SELECT o.id FROM orgs_organization o JOIN orgs_category c ON c.id = o.category_id "
+        "WHERE c.name = '县(市区)' AND o.depth > 1 ORDER BY o.path LIMIT 1",
+        dbname,
+    )
+    return {"root": root, "wide": int(wide or root), "county": int(county or root)}
+
+
+def pages(targets: dict[str, int]) -> list[tuple[str, str]]:
+    """(label, path) of every measured page."""
+    q = urllib.parse.quote
+    return [
+        ("member list", "/members/"),
+        ("member list page 100", "/members/?page=100"),
+        ("member list post=书记", f"/members/?post={q('书记')}"),
+        ("org tree", "/orgs/"),
+        ("wide node children", f"/orgs/{targets['wide']}/children/"),
+        ("root org page", f"/orgs/{targets['root']}/"),
+        ("county org page", f"/orgs/{targets['county']}/"),
+        ("org search q=镇", f"/orgs/search/?q={q('镇')}"),
+        ("API members", "/api/members/"),
+        ("API orgs", "/api/orgs/"),
+    ]
+
+
+# ---------------------------------------------------------------------------------------------
+# Server
+# ---------------------------------------------------------------------------------------------
+
+
+def port_open(port: int) -> bool:
+    with socket.socket() as sock:
+        sock.settimeout(0.5)
+        return sock.connect_ex((HOST, port)) == 0
+
+
+def start_server(env: dict[str, str], port: int, workers: int, log: Path) -> subprocess.Popen:
+    """`manage.py serve` in its own process group; returns once it answers."""
+    if port_open(port):
+        raise SystemExit(f"port {port} is already in use")
+    handle = open(log, "wb")  # noqa: SIM115 (closed with the process)
+    proc = subprocess.Popen(
+        [
+            common.PYTHON,
+            common.MANAGE,
+            "serve",
+            "--host",
+            HOST,
+            "--port",
+            str(port),
+            "--workers",
+            str(workers),
+        ],
+        env=env,
+        cwd=common.ROOT,
+        stdout=handle,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    for _ in range(240):  # ≤ 120 s
+        if proc.poll() is not None:
+            raise SystemExit(f"server exited with {proc.returncode}; see {log}")
+        if port_open(port):
+            status, _, _ = request(port, "GET", "/accounts/login/")
+            if status == 200:
+                return proc
+        time.sleep(0.5)
+    stop_server(proc)
+    raise SystemExit(f"server did not answer within 120 s; see {log}")
+
+
+def stop_server(proc: subprocess.Popen) -> None:
+    """SIGTERM the server's process group, SIGKILL it if still there after 30 s."""
+    if proc.poll() is not None:
+        return
+    try:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=30)
+    except ProcessLookupError:
+        pass
+
+
+# ---------------------------------------------------------------------------------------------
+# HTTP client
+# ---------------------------------------------------------------------------------------------
+
+
+def request(
+    port: int,
+    method: str,
+    path: str,
+    headers: dict[str, str] | None = None,
+    body: bytes | None = None,
+    conn: http.client.HTTPConnection | None = None,
+) -> tuple[int, http.client.HTTPMessage, bytes]:
+    """One request on `conn` (or a new connection); returns status, headers, body."""
+    own = conn is None
+    conn = conn or http.client.HTTPConnection(HOST, port, timeout=120)
+    try:
+        conn.request(method, path, body=body, headers=headers or {})
+        response = conn.getresponse()
+        data = response.read()
+        return response.status, response.headers, data
+    finally:
+        if own:
+            conn.close()
+
+
+def _cookies(headers: http.client.HTTPMessage, jar: dict[str, str]) -> None:
+    for raw in headers.get_all("Set-Cookie") or []:
+        parsed = http.cookies.SimpleCookie()
+        parsed.load(raw)
+        for key, morsel in parsed.items():
+            jar[key] = morsel.value
+
+
+def sign_in(port: int, password: str) -> str:
+    """Sign in as bench_admin; returns the Cookie header of the new session."""
+    jar: dict[str, str] = {}
+    status, headers, body = request(port, "GET", "/accounts/login/")
+    _cookies(headers, jar)
+    match = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', body)
+    if status != 200 or not match or "csrftoken" not in jar:
+        raise SystemExit(f"login page: status {status}, no CSRF token")
+    form = urllib.parse.urlencode(
+        {
+            "csrfmiddlewaretoken": match.group(1).decode(),
+            "username": USERNAME,
+            "password": password,
+            "next": "/orgs/",
+        }
+    ).encode()
+    status, headers, body = request(
+        port,
+        "POST",
+        "/accounts/login/",
+        headers={
+            "Content-Type": "application/x-www-form-urlencoded",
+            "Cookie": f"csrftoken={jar['csrftoken']}",
+            "Referer": f"http://{HOST}:{port}/accounts/login/",
+        },
+        body=form,
+    )
+    _cookies(headers, jar)
+    if status != 302 or "sessionid" not in jar:
+        raise SystemExit(f"sign-in failed: status {status}\n{body[:500]!r}")
+    return "; ".join(f"{k}={v}" for k, v in jar.items())
+
+
+@dataclass
+class Result:
+    label: str
+    path: str
+    latencies_ms: list[float] = field(default_factory=list)
+    errors: int = 0
+    statuses: dict[int, int] = field(default_factory=dict)
+    seconds: float = 0.0
+    bytes: int = 0
+
+
+def measure(
+    port: int, cookies: list[str], label: str, path: str, total: int, concurrency: int
+) -> Result:
+    """`total` GETs of `path` spread over `concurrency` threads, one connection each."""
+    result = Result(label, path)
+    lock = threading.Lock()
+    remaining = [total]
+
+    def client(cookie: str) -> None:
+        conn = http.client.HTTPConnection(HOST, port, timeout=120)
+        headers = {"Cookie": cookie, "Accept": "text/html,application/json"}
+        try:
+            for _ in range(total):  # bounded; the shared counter ends it sooner
+                with lock:
+                    if remaining[0] <= 0:
+                        return
+                    remaining[0] -= 1
+                started = time.perf_counter()
+                try:
+                    status, _, body = request(port, "GET", path, headers, conn=conn)
+                except (OSError, http.client.HTTPException):
+                    conn.close()
+                    conn = http.client.HTTPConnection(HOST, port, timeout=120)
+                    status, body = -1, b""
+                elapsed = (time.perf_counter() - started) * 1000
+                with lock:
+                    result.latencies_ms.append(elapsed)
+                    result.statuses[status] = result.statuses.get(status, 0) + 1
+                    result.bytes += len(body)
+                    if status != 200:
+                        result.errors += 1
+        finally:
+            conn.close()
+
+    threads = [
+        threading.Thread(target=client, args=(cookies[i % len(cookies)],), daemon=True)
+        for i in range(concurrency)
+    ]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=3600)
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+def percentiles(values: list[float]) -> tuple[float, float, float]:
+    """p50, p95, p99 (inclusive method: with few samples they stay within the data)."""
+    if len(values) < 2:
+        value = values[0] if values else float("nan")
+        return value, value, value
+    cuts = statistics.quantiles(values, n=100, method="inclusive")
+    return cuts[49], cuts[94], cuts[98]
+
+
+# ---------------------------------------------------------------------------------------------
+# Main
+# ---------------------------------------------------------------------------------------------
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--size", choices=("county", "city", "province"), default="city")
+    parser.add_argument("--db", choices=("postgresql",), default="postgresql")
+    parser.add_argument("--dbname", help="benchmark database (default dangjian_bench_SIZE)")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--requests", type=int, default=200, help="requests per page")
+    parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument("--port", type=int, default=8123)
+    parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--load-timeout", type=float, default=3 * 3600, help="seconds")
+    parser.add_argument("--only", help="measure only pages whose label contains this text")
+    args = parser.parse_args(argv)
+    args.dbname = common.check_db_name(args.dbname or f"{common.DB_PREFIX}{args.size}")
+    total = max(1, min(args.requests, 100_000))
+    concurrency = max(1, min(args.concurrency, 256))
+
+    env = common.django_env(args.db, args.dbname)
+    ensure_data(args, env)
+    password = ensure_user(env)
+    targets = pick_targets(args.dbname)
+    orgs = int(common.psql("SELECT count(*) FROM orgs_organization", args.dbname))
+    members = int(common.psql("SELECT count(*) FROM members_member", args.dbname))
+    print(f"targets: {targets}; {orgs:,} organizations, {members:,} members", flush=True)
+
+    log = Path(env["DANGJIAN_VAR_DIR"]) / "serve.log"
+    proc = start_server(env, args.port, args.workers, log)
+    rows = []
+    try:
+        cookies = [sign_in(args.port, password) for _ in range(concurrency)]
+        for label, path in pages(targets):
+            if args.only and args.only not in label:
+                continue
+            measure(args.port, cookies, label, path, concurrency, concurrency)  # warm-up
+            res = measure(args.port, cookies, label, path, total, concurrency)
+            p50, p95, p99 = percentiles(res.latencies_ms)
+            ok = total - res.errors
+            rows.append(
+                (
+                    label,
+                    path,
+                    p50,
+                    p95,
+                    p99,
+                    len(res.latencies_ms) / res.seconds,
+                    f"{ok}/{total}",
+                    "yes" if p95 <= GOAL_P95_MS else "NO",
+                )
+            )
+            bad = {k: v for k, v in res.statuses.items() if k != 200}
+            print(
+                f"  {label}: p50 {p50:.0f} ms, p95 {p95:.0f} ms, p99 {p99:.0f} ms, "
+                f"{len(res.latencies_ms) / res.seconds:.1f} req/s, "
+                f"{res.bytes / max(1, len(res.latencies_ms)) / 1024:.0f} KiB/response"
+                + (f", non-200: {bad}" if bad else ""),
+                flush=True,
+            )
+    finally:
+        stop_server(proc)
+    print()
+    common.print_table(
+        ("page", "path", "p50 ms", "p95 ms", "p99 ms", "req/s", "200 OK", "p95 ≤ 200 ms"),
+        rows,
+        title=(
+            f"{args.size} ({orgs:,} orgs, {members:,} members), PostgreSQL, "
+            f"serve --workers {args.workers}, {total} requests per page at concurrency "
+            f"{concurrency} ({common.machine()}; {dt.date.today()})"
+        ),
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
