@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 import pytest
 from django.db import connection
 
@@ -26,7 +28,7 @@ def test_chain_verifies_and_links(db):
     _write(2)
     entries = list(AuditEntry.objects.order_by("id"))
     assert entries[0].prev_hash == audit.GENESIS
-    assert all(b.prev_hash == a.entry_hash for a, b in zip(entries, entries[1:], strict=False))
+    assert all(b.prev_hash == a.entry_hash for a, b in pairwise(entries))
     assert audit.verify_chain() is None
 
 

@@ -174,7 +174,7 @@ def test_bad_rows_reject_the_whole_file_and_are_all_named(tmp_path):
 
 
 def test_command_exits_non_zero_and_prints_each_bad_row(tmp_path, capsys):
-    path = write_csv_dir(tmp_path / "csv", ORGS + [["X", "坏", "NOPE", "党支部", "村", 0, 0]], [])
+    path = write_csv_dir(tmp_path / "csv", [*ORGS, ["X", "坏", "NOPE", "党支部", "村", 0, 0]], [])
     with pytest.raises(CommandError):
         call_command("import_workbook", str(path))
     err = capsys.readouterr().err

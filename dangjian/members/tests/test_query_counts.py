@@ -26,7 +26,7 @@ def count_queries(fn) -> int:
 
 def grow(tree, n_members: int = 40, n_orgs: int = 15) -> None:
     """Add branches under T and members with posts in A1 and the new branches."""
-    for i in range(n_orgs):
+    for _ in range(n_orgs):
         branch = make_org(tree.t, "党支部", "村")
         services.add_member(None, MemberDataFactory(posts=("书记",)), branch)
     for i in range(n_members):
