@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from dangjian.accounts.choices import Action  # noqa: F401  (re-exported for callers)
 from dangjian.accounts.models import AuditEntry
-from dangjian.core.bulk import insert_rows, lock_for_sequence
+from dangjian.core.bulk import insert_rows, lock_for_sequence, to_json
 
 GENESIS = "0" * 64
 SYSTEM_LABEL = "系统（命令行）"
@@ -41,20 +41,23 @@ def _key() -> bytes:
     return hmac.new(settings.SECRET_KEY.encode(), b"dangjian-audit-chain", hashlib.sha256).digest()
 
 
-def _content(at_iso: str, actor_id, actor_label: str, change: Change) -> bytes:
-    body = [
+def _content(
+    at_iso: str, actor_id, actor_label: str, change: Change, before: str, after: str
+) -> bytes:
+    """The hashed text of an entry; before/after are their canonical JSON (sorted keys)."""
+    head = [
         at_iso,
         actor_id,
         actor_label,
         change.action,
         change.object_type,
         str(change.object_id),
-        change.object_repr,
+        change.object_repr[:200],
         change.org_path,
-        change.before,
-        change.after,
     ]
-    return json.dumps(body, ensure_ascii=False, sort_keys=True, default=str).encode()
+    return "\x1f".join(
+        [json.dumps(head, ensure_ascii=False), before or "null", after or "null"]
+    ).encode()
 
 
 def entry_hash(prev_hash: str, content: bytes) -> str:
@@ -89,7 +92,8 @@ def record(actor, changes: list[Change]) -> int:
     actor_id = actor.pk if actor is not None else None
     rows = []
     for change in changes:
-        digest = entry_hash(prev, _content(at_iso, actor_id, label, change))
+        before, after = to_json(change.before), to_json(change.after)
+        digest = entry_hash(prev, _content(at_iso, actor_id, label, change, before, after))
         rows.append(
             (
                 now,
@@ -100,8 +104,8 @@ def record(actor, changes: list[Change]) -> int:
                 str(change.object_id),
                 change.object_repr[:200],
                 change.org_path,
-                change.before,
-                change.after,
+                before,
+                after,
                 prev,
                 digest,
             )
@@ -137,7 +141,10 @@ def verify_chain() -> int | None:
             before=entry.before,
             after=entry.after,
         )
-        content = _content(entry.at.isoformat(), entry.actor_id, entry.actor_label, change)
+        before, after = to_json(entry.before), to_json(entry.after)
+        content = _content(
+            entry.at.isoformat(), entry.actor_id, entry.actor_label, change, before, after
+        )
         if entry.prev_hash != prev or entry.entry_hash != entry_hash(prev, content):
             return entry.pk
         prev = entry.entry_hash

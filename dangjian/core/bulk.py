@@ -25,6 +25,34 @@ def _columns(model: type[Model], fields: Sequence[str]) -> list[str]:
     return [model._meta.get_field(name).column for name in fields]
 
 
+def _adapted(model: type[Model], fields: Sequence[str], rows: Iterable[Sequence], offset: int = 0):
+    """On SQLite, write datetimes exactly as Django does (naive UTC text), so ORM filters on
+    them match; PostgreSQL's driver adapts them itself."""
+    if is_postgresql():
+        return rows
+    adapt = connection.ops.adapt_datetimefield_value
+    positions = [
+        offset + i
+        for i, name in enumerate(fields)
+        if model._meta.get_field(name).get_internal_type() == "DateTimeField"
+    ]
+    if not positions:
+        return rows
+
+    adapted: dict = {}  # rows of one write usually share a timestamp
+
+    def convert(row):
+        row = list(row)
+        for i in positions:
+            value = row[i]
+            if value not in adapted:
+                adapted[value] = adapt(value)
+            row[i] = adapted[value]
+        return row
+
+    return map(convert, rows)
+
+
 def _batches(rows: Iterable[Sequence], size: int):
     iterator = iter(rows)
     while batch := list(islice(iterator, size)):
@@ -38,11 +66,18 @@ def _json_ready(rows: Iterable[Sequence]) -> Iterable[tuple]:
         )
 
 
+def to_json(value) -> str | None:
+    """JSON text for a JSON column written by insert_rows/update_rows (None stays NULL)."""
+    if value is None:
+        return None
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
+
+
 def insert_rows(model: type[Model], fields: Sequence[str], rows: Iterable[Sequence]) -> int:
     """Insert rows (tuples in `fields` order) in bulk; returns the number inserted.
 
-    PostgreSQL uses COPY; SQLite uses executemany in batches. dict/list values are written as
-    JSON text, which both databases accept for JSON columns.
+    PostgreSQL uses COPY; SQLite uses executemany in batches. Values for JSON columns must
+    already be JSON text (see `to_json`), which both databases accept.
     """
     table = connection.ops.quote_name(model._meta.db_table)
     cols = ", ".join(connection.ops.quote_name(c) for c in _columns(model, fields))
@@ -50,13 +85,13 @@ def insert_rows(model: type[Model], fields: Sequence[str], rows: Iterable[Sequen
     with connection.cursor() as cursor:
         if is_postgresql():
             with cursor.cursor.copy(f"COPY {table} ({cols}) FROM STDIN") as copy:
-                for row in _json_ready(rows):
+                for row in rows:
                     copy.write_row(row)
                     count += 1
             return count
         marks = ", ".join(["%s"] * len(fields))
         sql = f"INSERT INTO {table} ({cols}) VALUES ({marks})"
-        for batch in _batches(_json_ready(rows), SQLITE_BATCH):
+        for batch in _batches(_adapted(model, fields, rows), SQLITE_BATCH):
             cursor.executemany(sql, batch)
             count += len(batch)
     return count
@@ -72,7 +107,7 @@ def update_rows(
     sql = f"UPDATE {table} SET {sets} WHERE {key_col} = %s"
     count = 0
     with connection.cursor() as cursor:
-        for batch in _batches(_json_ready(rows), SQLITE_BATCH):
+        for batch in _batches(_adapted(model, fields, rows, offset=1), SQLITE_BATCH):
             cursor.executemany(sql, [(*row[1:], row[0]) for row in batch])
             count += len(batch)
     return count

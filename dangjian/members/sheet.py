@@ -72,8 +72,14 @@ class MemberPlan:
 
 
 def load_existing(hashes: list[str]) -> dict[str, ExistingMember]:
-    """Members with these ID hashes and their posts in their own branch, in batched queries."""
+    """Members with these ID hashes and their posts in their own branch.
+
+    When the file covers a good part of the registry one scan is cheaper than many IN lists;
+    otherwise the hashes are looked up in batches.
+    """
     found: dict[str, ExistingMember] = {}
+    if not hashes:
+        return found
     fields = (
         "id",
         "id_hash",
@@ -87,10 +93,16 @@ def load_existing(hashes: list[str]) -> dict[str, ExistingMember]:
         "organization__path",
         "organization__code",
     )
-    for start in range(0, len(hashes), BATCH):
-        batch = hashes[start : start + BATCH]
-        for row in Member.objects.filter(id_hash__in=batch).order_by().values_list(*fields):
-            found[row[1]] = ExistingMember(*row)
+    if len(hashes) * 5 >= Member.objects.count():
+        wanted = set(hashes)
+        for row in Member.objects.order_by().values_list(*fields).iterator(chunk_size=20000):
+            if row[1] in wanted:
+                found[row[1]] = ExistingMember(*row)
+    else:
+        for start in range(0, len(hashes), BATCH):
+            batch = hashes[start : start + BATCH]
+            for row in Member.objects.filter(id_hash__in=batch).order_by().values_list(*fields):
+                found[row[1]] = ExistingMember(*row)
     by_id = {m.id: m for m in found.values()}
     ids = list(by_id)
     posts: dict[int, list[str]] = {}
@@ -296,7 +308,10 @@ class MemberSheet(SheetImporter):
             ),
         )
         result.created = len(new_rows)
-        new_ids = self._ids_by_hash([r.id_hash for r in new_rows])
+        # Rows inserted by this run carry its timestamp, which finds their ids in one query.
+        new_ids = dict(
+            Member.objects.filter(created_at=now).order_by().values_list("id_hash", "id")
+        )
         for r in new_rows:
             post_targets[r.id_hash] = (org_ids[r.org_code], r.data.posts)
             changes.append(

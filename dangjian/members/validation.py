@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from dangjian.core.cells import as_choice, as_date, as_text
 from dangjian.core.errors import BusinessError
-from dangjian.core.idcard import IdCardError, parse_id_number
+from dangjian.core.idcard import IdCard, IdCardError, parse_id_number
 from dangjian.members.choices import (
     MIN_JOIN_AGE,
     POST_ORDER,
@@ -41,12 +41,12 @@ class MemberData:
     phone: str
 
 
-def clean_id_number(value: object) -> str:
+def clean_id_number(value: object) -> IdCard:
     """A valid GB 11643 ID number; Excel numbers that lost digits are named as such."""
     if isinstance(value, float):
         raise BusinessError("身份证号被 Excel 存成了数字，后几位已丢失，请把该列设为文本后重新填写")
     try:
-        return parse_id_number(value).number
+        return parse_id_number(value)
     except IdCardError as exc:
         raise BusinessError(str(exc), "id_number") from None
 
@@ -103,9 +103,7 @@ def member_errors(raw: dict, today: dt.date) -> tuple[MemberData | None, list[tu
     take("党内职务", clean_posts)
     take("手机号", clean_phone)
 
-    card = None
-    if "身份证号" in values:
-        card = parse_id_number(values["身份证号"])
+    card = values.get("身份证号")
     birth = values.get("出生日期")
     join = values.get("入党日期")
     if card and birth and card.birth_date != birth:
@@ -130,7 +128,7 @@ def member_errors(raw: dict, today: dt.date) -> tuple[MemberData | None, list[tu
         return None, errors
     return (
         MemberData(
-            id_number=values["身份证号"],
+            id_number=card.number,
             name=values["姓名"],
             gender=values["性别"],
             birth_date=birth,
