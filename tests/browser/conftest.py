@@ -177,7 +177,9 @@ def demo(transactional_db):
     assert outcome.ok, outcome.issues[:5]
     root = Organization.objects.get(depth=1)
     branch = (
-        Organization.objects.filter(org_type__in=BRANCH_TYPES, is_active=True, members__isnull=False)
+        Organization.objects.filter(
+            org_type__in=BRANCH_TYPES, is_active=True, members__isnull=False
+        )
         .distinct()
         .order_by("path")
         .first()
@@ -189,4 +191,3 @@ def demo(transactional_db):
         secretary=_make_user("secretary", Role.SECRETARY, branch, "支部书记"),
         password=PASSWORD,
     )
-

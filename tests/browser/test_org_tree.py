@@ -25,9 +25,7 @@ def _search_target() -> tuple[Organization, str, list[Organization]]:
         if len(part) < 3:
             continue
         expected = list(
-            Organization.objects.search(part).order_by("-is_active", "depth", "path")[
-                :SEARCH_LIMIT
-            ]
+            Organization.objects.search(part).order_by("-is_active", "depth", "path")[:SEARCH_LIMIT]
         )
         if org in expected:
             return org, part, expected
