@@ -146,7 +146,7 @@ def run_import(
     if not dry_run:
         outcome.run = ImportRun.objects.create(
             actor=actor if actor is not None and actor.pk else None,
-            scope_path=scope_root.path if scope_root else "",
+            scope_path=scope_root.path if scope_root else getattr(actor, "scope_path", "") or "",
             filename=(filename or Path(path).name)[:255],
             status=ImportRun.Status.SUCCEEDED if outcome.ok else ImportRun.Status.REJECTED,
             rows=outcome.rows,

@@ -10,6 +10,7 @@ from django.contrib import messages
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.http import content_disposition_header
 from openpyxl import Workbook
 
 from dangjian.accounts.roles import Perm
@@ -26,18 +27,18 @@ SHOWN_ISSUES = 500
 
 def _xlsx_response(content: bytes, filename: str) -> HttpResponse:
     response = HttpResponse(content, content_type=XLSX)
-    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{filename}"
+    response["Content-Disposition"] = content_disposition_header(True, filename)
     return response
 
 
 def _runs_for(user):
-    """Import runs the user may see: their own and those inside their scope."""
+    """Import runs the user may see: those inside their scope (all of them for the root)."""
     runs = ImportRun.objects.select_related("actor")
-    return (
-        runs.filter(scope_path__startswith=user.scope_path)
-        if user.scope_path
-        else runs.filter(actor=user)
-    )
+    if user.scope is None:
+        return runs.filter(actor=user)
+    if user.scope.depth == 1:
+        return runs
+    return runs.filter(scope_path__startswith=user.scope_path)
 
 
 def _scope_root(user):

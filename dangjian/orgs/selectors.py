@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db.models import Count, Q
 
 from dangjian.members.models import Member, MemberPost
+from dangjian.orgs.choices import BRANCH_TYPES
 from dangjian.orgs.models import Organization
 
 CHILDREN_LIMIT = 200
@@ -32,7 +33,9 @@ def organization_facts(org: Organization) -> dict:
     subtree = Organization.objects.in_subtree(org)
     org_counts = subtree.aggregate(
         descendants=Count("id", filter=~Q(pk=org.pk) & Q(is_active=True)),
-        branches=Count("id", filter=Q(org_type__in=["党支部", "临时党支部"], is_active=True)),
+        branches=Count(
+            "id", filter=~Q(pk=org.pk) & Q(org_type__in=list(BRANCH_TYPES), is_active=True)
+        ),
     )
     member_counts = (
         Member.objects.in_subtree(org)

@@ -94,7 +94,7 @@ def create_organization(
             org = Organization.objects.add_child(parent, {**fields, "parent": parent})
         except IntegrityError:
             raise BusinessError(f"组织编码 {code} 已被使用", "code") from None
-    _event(org, OrgEventKind.ESTABLISHED, f"成立 {org.name}", actor, org.established_on)
+    _event(org, OrgEventKind.ESTABLISHED, org.name, actor, org.established_on)
     audit.record(
         actor,
         [

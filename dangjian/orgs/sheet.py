@@ -455,7 +455,7 @@ class OrganizationSheet(SheetImporter):
             new_ids = {code: ref[0] for code, ref in org_refs(new_codes).items()}
             for c in new_codes:
                 row = plan.rows[c]
-                events.append((new_ids[c], OrgEventKind.ESTABLISHED, f"成立 {row.name}（导入）"))
+                events.append((new_ids[c], OrgEventKind.ESTABLISHED, f"{row.name}（通过导入登记）"))
                 after = self._audit_fields(row, categories)
                 after["上级组织编码"] = row.parent_code
                 changes.append(

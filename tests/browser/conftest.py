@@ -111,6 +111,27 @@ class ConsoleWatch:
         return page
 
 
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    """Remember each phase's report on the test item so fixtures can tell it failed."""
+    report = yield
+    setattr(item, f"report_{report.when}", report)
+    return report
+
+
+def _failed(request) -> bool:
+    report = getattr(request.node, "report_call", None)
+    return report is not None and report.failed
+
+
+def _shoot_on_failure(request, page: Page, device: str) -> None:
+    """Keep what the browser showed when a test failed: <test-name>-FAILED-<device>.png."""
+    if _failed(request) and not page.is_closed():
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        name = request.node.originalname
+        page.screenshot(path=str(SCREENSHOTS / f"{name}-FAILED-{device}.png"), full_page=True)
+
+
 @pytest.fixture
 def console_errors():
     """Fails the test at teardown if a watched page logged an error or threw."""
@@ -126,15 +147,19 @@ def device(request) -> str:
 
 
 @pytest.fixture
-def page(context_factory, device, console_errors) -> Page:
+def page(request, context_factory, device, console_errors) -> Page:
     """A page on the parametrized device, watched for console and page errors."""
-    return console_errors.watch(context_factory(device).new_page())
+    page = console_errors.watch(context_factory(device).new_page())
+    yield page
+    _shoot_on_failure(request, page, device)
 
 
 @pytest.fixture
-def desktop_page(desktop_context, console_errors) -> Page:
+def desktop_page(request, desktop_context, console_errors) -> Page:
     """A desktop page, watched for console and page errors."""
-    return console_errors.watch(desktop_context.new_page())
+    page = console_errors.watch(desktop_context.new_page())
+    yield page
+    _shoot_on_failure(request, page, "desktop")
 
 
 @pytest.fixture
