@@ -16,34 +16,16 @@ from dangjian.accounts.choices import Action
 from dangjian.accounts.models import AuditEntry
 from dangjian.core.idcard import check_digit, make_id_number
 from dangjian.members.models import Member
+from dangjian.members.sheet import COLUMNS as MEMBER_COLUMNS
 from dangjian.orgs.choices import BRANCH_TYPES
 from dangjian.orgs.models import Organization
+from dangjian.orgs.sheet import COLUMNS as ORG_COLUMNS
 from tests.browser.helpers import login
 
 pytestmark = pytest.mark.browser
 
 REVEAL = "查看完整身份证号和手机号"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-ORG_COLUMNS = [
-    "组织编码",
-    "组织名称",
-    "上级组织编码",
-    "组织类型",
-    "组织类别",
-    "工作人员数",
-    "专职党务人员数",
-]
-MEMBER_COLUMNS = [
-    "身份证号",
-    "姓名",
-    "性别",
-    "出生日期",
-    "入党日期",
-    "党员类型",
-    "所在组织编码",
-    "党内职务",
-    "手机号",
-]
 MASKED_ID = re.compile(r"^\d{6}\*{8}[\dX]{4}$")
 
 

@@ -13,6 +13,8 @@ from dangjian.orgs.models import Organization
 
 pytestmark = pytest.mark.django_db
 
+VALID_ORG = {"code": "X1", "name": "甲", "parent_code": "T", "org_type": "党支部", "category": "村"}
+
 
 def has_chinese(text: str) -> bool:
     return any("\u4e00" <= ch <= "\u9fff" for ch in text)
@@ -20,13 +22,7 @@ def has_chinese(text: str) -> bool:
 
 def test_create_organization_through_the_api(client, tree, officer):
     client_for(client, officer)
-    body = {
-        "code": "T2",
-        "name": "旧村村党支部",
-        "parent_code": "T",
-        "org_type": "党支部",
-        "category": "村",
-    }
+    body = {**VALID_ORG, "code": "T2", "name": "旧村村党支部"}
     response = client.post("/api/orgs/", body, content_type="application/json")
     assert response.status_code == 201, response.content
     assert response.json()["parent_code"] == "T"
@@ -34,85 +30,22 @@ def test_create_organization_through_the_api(client, tree, officer):
 
 
 @pytest.mark.parametrize(
-    ("body", "field"),
+    "change",
     [
-        (
-            {
-                "code": "X1",
-                "name": "甲",
-                "parent_code": "NOPE",
-                "org_type": "党支部",
-                "category": "村",
-            },
-            "parent_code",
-        ),
-        (
-            {
-                "code": "A1",
-                "name": "甲",
-                "parent_code": "T",
-                "org_type": "党支部",
-                "category": "村",
-            },
-            "code",
-        ),
-        (
-            {
-                "code": "X1",
-                "name": "甲",
-                "parent_code": "T",
-                "org_type": "党小组",
-                "category": "村",
-            },
-            "org_type",
-        ),
-        (
-            {
-                "code": "X1",
-                "name": "甲",
-                "parent_code": "T",
-                "org_type": "党支部",
-                "category": "火星",
-            },
-            "category",
-        ),
-        (
-            {
-                "code": "X1",
-                "name": "甲",
-                "parent_code": "T",
-                "org_type": "党支部",
-                "category": "村",
-                "staff_count": -1,
-            },
-            "staff_count",
-        ),
-        (
-            {
-                "code": "X 1",
-                "name": "甲",
-                "parent_code": "T",
-                "org_type": "党支部",
-                "category": "村",
-            },
-            "code",
-        ),
-        (
-            {
-                "code": "X1",
-                "name": "甲",
-                "parent_code": "T1",
-                "org_type": "党支部",
-                "category": "村",
-            },
-            "parent",
-        ),
+        {"parent_code": "NOPE"},  # unknown parent
+        {"code": "A1"},  # duplicate code
+        {"org_type": "党小组"},  # unknown type
+        {"category": "火星"},  # unknown category
+        {"staff_count": -1},  # negative count
+        {"code": "X 1"},  # malformed code
+        {"parent_code": "T1"},  # a branch cannot have children
+        {"staff_count": 10, "party_staff_count": 11},  # more party staff than staff
     ],
 )
-def test_bad_organization_input_is_400_in_chinese(client, tree, officer, body, field):
+def test_bad_organization_input_is_400_in_chinese(client, tree, officer, change):
     client_for(client, officer)
     before = Organization.objects.count()
-    response = client.post("/api/orgs/", body, content_type="application/json")
+    response = client.post("/api/orgs/", {**VALID_ORG, **change}, content_type="application/json")
     assert response.status_code == 400
     assert has_chinese(response.content.decode("utf-8"))
     assert Organization.objects.count() == before
