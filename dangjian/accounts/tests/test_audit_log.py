@@ -61,3 +61,12 @@ def test_the_orm_refuses_edits_and_deletes(db):
     with pytest.raises(PermissionError):
         AuditEntry.objects.all().delete()
     assert AuditEntry.objects.get().action == "update"
+
+
+def test_log_is_scoped_and_the_root_also_sees_system_entries(tree, officer, committee_admin):
+    audit.record(None, [audit.Change("import", "导入", "", "县级名册.xlsx", "")])
+    audit.record(None, [audit.Change("update", "组织", tree.t.pk, "镇党委", tree.t.path)])
+    audit.record(None, [audit.Change("update", "组织", tree.a1.pk, "支部", tree.a1.path)])
+    assert AuditEntry.objects.visible_to(officer).count() == AuditEntry.objects.count()
+    seen = set(AuditEntry.objects.visible_to(committee_admin).values_list("object_repr", flat=True))
+    assert "支部" in seen and "镇党委" not in seen and "县级名册.xlsx" not in seen
