@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -12,16 +13,22 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from dangjian.core.errors import BusinessError
+from dangjian.core.pagination import KnownCountPaginator
 
 logger = logging.getLogger(__name__)
 
 
 class Pagination(pagination.PageNumberPagination):
-    """Page-number pagination with a bounded page size."""
+    """Page-number pagination with a bounded page size; a known total skips COUNT(*)."""
 
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = 500
+    django_paginator_class = KnownCountPaginator
+
+    def paginate_queryset(self, queryset, request, view=None, count: int | None = None):
+        self.django_paginator_class = functools.partial(KnownCountPaginator, count=count)
+        return super().paginate_queryset(queryset, request, view)
 
 
 def exception_handler(exc, context):

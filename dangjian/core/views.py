@@ -6,8 +6,9 @@ from functools import wraps
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.http import Http404
+
+from dangjian.core.pagination import KnownCountPaginator
 
 
 def get_visible_or_404(queryset, user, **lookup):
@@ -34,9 +35,10 @@ def require_perm(perm: str):
     return decorator
 
 
-def paginate(request, queryset, per_page: int = 50):
-    """A page of `queryset` from ?page=, clamped to the valid range."""
-    return Paginator(queryset, per_page).get_page(request.GET.get("page"))
+def paginate(request, queryset, per_page: int = 50, count: int | None = None):
+    """A page of `queryset` from ?page=, clamped to the valid range; `count`, when known from
+    a rollup, spares counting the rows."""
+    return KnownCountPaginator(queryset, per_page, count=count).get_page(request.GET.get("page"))
 
 
 def query_without_page(request) -> str:

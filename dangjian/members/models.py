@@ -40,7 +40,10 @@ class Member(models.Model):
         verbose_name = "党员"
         verbose_name_plural = "党员"
         ordering = ["organization_id", "id"]
-        indexes = [models.Index(fields=["organization", "is_active"])]
+        indexes = [
+            models.Index(fields=["organization", "is_active"]),
+            models.Index(fields=["organization", "id"], name="member_list_order"),
+        ]
 
     def __str__(self) -> str:
         return self.name

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Prefetch
+from django.db.models import Prefetch, QuerySet
 
 from dangjian.members.choices import MemberType, Post
 from dangjian.members.models import Member, MemberPost
+from dangjian.members.rollups import subtree_member_counts
 from dangjian.orgs.models import Organization
 
 
@@ -35,26 +36,49 @@ class MemberFilters:
         )
 
 
-def list_members(user, filters: MemberFilters):
+@dataclass
+class MemberListing:
+    """A member list query and, when the rollups can give it, its total without counting rows."""
+
+    members: QuerySet
+    known_count: int | None
+
+
+def list_members(user, filters: MemberFilters) -> MemberListing:
     """Active members visible to `user` matching `filters`, ready for a list page.
 
-    Queries: the members page (with their organization joined) and one for their posts.
+    Queries: the page of members (with their organization joined) and one for their posts; the
+    total comes from the per-organization rollups unless a name, type or post filter applies.
+    Members are ordered by organization then registration, which an index serves directly.
     """
     members = Member.objects.visible_to(user).active()
+    root = user.scope if user.scope_id else None
     if filters.branch:
         members = members.filter(organization__code=filters.branch)
+        root = Organization.objects.visible_to(user).filter(code=filters.branch).first()
     if filters.subtree:
-        root = Organization.objects.visible_to(user).filter(code=filters.subtree).first()
-        members = members.in_subtree(root) if root else members.none()
+        subtree = Organization.objects.visible_to(user).filter(code=filters.subtree).first()
+        members = members.in_subtree(subtree) if subtree else members.none()
+        if not filters.branch:
+            root = subtree
     if filters.member_type:
         members = members.filter(member_type=filters.member_type)
     if filters.post:
         members = members.holding_post(filters.post)
     if filters.q:
         members = members.filter(name__contains=filters.q)
+    known = None
+    if not (filters.member_type or filters.post or filters.q):
+        if root is None:
+            known = 0
+        elif filters.branch:
+            known = root.member_count if not filters.subtree or members.exists() else 0
+        else:
+            known = subtree_member_counts(root)["members"]
     own_posts = MemberPost.objects.order_by("id")
-    return (
+    members = (
         members.select_related("organization")
         .prefetch_related(Prefetch("posts", queryset=own_posts))
-        .order_by("organization__path", "id")
+        .order_by("organization_id", "id")
     )
+    return MemberListing(members, known)

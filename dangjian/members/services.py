@@ -16,6 +16,7 @@ from dangjian.core import pii
 from dangjian.core.errors import BusinessError
 from dangjian.core.idcard import mask_id_number, mask_phone
 from dangjian.members.models import Member, MemberPost, MemberTransfer
+from dangjian.members.rollups import refresh_member_counts
 from dangjian.members.validation import MemberData
 from dangjian.orgs.models import Organization
 
@@ -92,6 +93,7 @@ def add_member(actor, data: MemberData, org: Organization) -> Member:
     _apply_data(member, data)
     member.save()
     _set_posts(member, data.posts)
+    refresh_member_counts([org.pk])
     audit.record(
         actor,
         [
@@ -136,6 +138,7 @@ def update_member(actor, member: Member, data: MemberData) -> Member:
     member.updated_at = timezone.now()
     member.save()
     _set_posts(member, data.posts)
+    refresh_member_counts([member.organization_id])
     audit.record(
         actor,
         [
@@ -181,6 +184,7 @@ def transfer_member(
     member.organization = to_org
     member.updated_at = timezone.now()
     member.save(update_fields=["organization", "updated_at"])
+    refresh_member_counts([from_org.pk, to_org.pk])
     transfer = MemberTransfer.objects.create(
         member=member,
         from_org=from_org,

@@ -18,6 +18,7 @@ from dangjian.core.cells import as_text
 from dangjian.core.idcard import mask_id_number, mask_phone
 from dangjian.imports.registry import ImportContext, SheetImporter, SheetResult, SourceRow
 from dangjian.members.models import Member, MemberPost, MemberTransfer
+from dangjian.members.rollups import refresh_member_counts
 from dangjian.members.validation import MemberData, member_errors
 from dangjian.orgs.choices import BRANCH_TYPES
 from dangjian.orgs.sheet import org_directory, org_refs
@@ -338,6 +339,10 @@ class MemberSheet(SheetImporter):
             transfers,
         )
         self._replace_posts(plan, post_targets, new_ids)
+        touched = {org_ids[r.org_code] for r in new_rows} | {u[6] for u in updates}
+        touched |= {t[1] for t in transfers}
+        if touched:
+            refresh_member_counts(touched)
         audit.record(ctx.actor, changes)
         return result
 

@@ -23,7 +23,8 @@ from dangjian.orgs.models import Organization
 def member_list(request):
     """Members in scope, filtered by branch, subtree, type and post, 50 a page, masked."""
     filters = MemberFilters.from_params(request.GET)
-    page = paginate(request, list_members(request.user, filters))
+    listing = list_members(request.user, filters)
+    page = paginate(request, listing.members, count=listing.known_count)
     context = {
         "nav": "members",
         "page": page,

@@ -60,6 +60,10 @@ class Organization(MP_Node):
     established_on = models.DateField("成立日期", null=True, blank=True)
     dissolved_on = models.DateField("撤销日期", null=True, blank=True)
     is_active = models.BooleanField("有效", default=True)
+    # Rollups of the organization's own members (not its subtree), kept by
+    # dangjian.members.rollups whenever members are written; pages sum them over a subtree.
+    member_count = models.PositiveIntegerField("党员数", db_default=0, editable=False)
+    probationary_count = models.PositiveIntegerField("预备党员数", db_default=0, editable=False)
     updated_at = models.DateTimeField("更新时间", auto_now=True)
 
     objects = OrganizationManager()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db.models import Count, Q
 
-from dangjian.members.models import Member, MemberPost
+from dangjian.members.models import MemberPost
 from dangjian.orgs.choices import BRANCH_TYPES
 from dangjian.orgs.models import Organization
 
@@ -23,30 +23,32 @@ def children_of(org: Organization, user):
     return (
         Organization.objects.visible_to(user)
         .filter(parent=org)
-        .annotate(direct_members=Count("members", filter=Q(members__is_active=True)))
         .order_by("-is_active", "path")[:CHILDREN_LIMIT]
     )
 
 
 def organization_facts(org: Organization) -> dict:
-    """Counts shown on an organization's page, in two aggregate queries."""
-    subtree = Organization.objects.in_subtree(org)
-    org_counts = subtree.aggregate(
-        descendants=Count("id", filter=~Q(pk=org.pk) & Q(is_active=True)),
-        branches=Count(
-            "id", filter=~Q(pk=org.pk) & Q(org_type__in=list(BRANCH_TYPES), is_active=True)
-        ),
-    )
-    member_counts = (
-        Member.objects.in_subtree(org)
-        .active()
+    """Counts shown on an organization's page: two aggregates over the subtree's
+    organizations (member figures come from the per-organization rollups)."""
+    from dangjian.members.rollups import subtree_member_counts
+
+    org_counts = (
+        Organization.objects.in_subtree(org)
+        .order_by()
         .aggregate(
-            subtree_members=Count("id"),
-            direct_members=Count("id", filter=Q(organization=org)),
-            probationary=Count("id", filter=Q(member_type="预备")),
+            descendants=Count("id", filter=~Q(pk=org.pk) & Q(is_active=True)),
+            branches=Count(
+                "id", filter=~Q(pk=org.pk) & Q(org_type__in=list(BRANCH_TYPES), is_active=True)
+            ),
         )
     )
-    return {**org_counts, **member_counts}
+    members = subtree_member_counts(org)
+    return {
+        **org_counts,
+        "subtree_members": members["members"],
+        "probationary": members["probationary"],
+        "direct_members": org.member_count,
+    }
 
 
 def committee_of(org: Organization):

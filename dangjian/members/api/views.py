@@ -64,8 +64,10 @@ class MemberViewSet(mixins.RetrieveModelMixin, ScopedViewSet):
 
     @extend_schema(parameters=FILTER_PARAMS, responses=MemberSerializer(many=True))
     def list(self, request):
-        members = list_members(request.user, MemberFilters.from_params(request.query_params))
-        page = self.paginate_queryset(members)
+        listing = list_members(request.user, MemberFilters.from_params(request.query_params))
+        page = self.paginator.paginate_queryset(
+            listing.members, request, self, count=listing.known_count
+        )
         return self.get_paginated_response(MemberSerializer(page, many=True).data)
 
     @extend_schema(request=MemberWriteSerializer, responses={201: MemberSerializer})

@@ -1,0 +1,82 @@
+"""Per-organization member counts (C1 rollups), so pages never count millions of rows.
+
+`Organization.member_count` and `probationary_count` hold each organization's own active
+members. Every writer of members (services, the import) calls `refresh_member_counts` for the
+organizations it touched, in the same transaction; `member_counts_drift()` proves the rollups
+equal the raw rows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.db.models import Count, IntegerField, OuterRef, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
+
+from dangjian.members.choices import MemberType
+from dangjian.members.models import Member
+from dangjian.orgs.models import Organization
+
+BATCH = 5000
+
+
+def _count_of(member_type: str | None = None):
+    members = Member.objects.filter(organization=OuterRef("pk"), is_active=True)
+    if member_type:
+        members = members.filter(member_type=member_type)
+    counted = members.order_by().values("organization").annotate(n=Count("id")).values("n")
+    return Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))
+
+
+def refresh_member_counts(org_ids: Iterable[int] | None = None) -> None:
+    """Recompute the rollups of these organizations (all of them when None), set-based."""
+    targets = Organization.objects.order_by()
+    if org_ids is None:
+        targets.update(
+            member_count=_count_of(), probationary_count=_count_of(MemberType.PROBATIONARY)
+        )
+        return
+    ids = sorted(set(org_ids))
+    for start in range(0, len(ids), BATCH):
+        targets.filter(pk__in=ids[start : start + BATCH]).update(
+            member_count=_count_of(), probationary_count=_count_of(MemberType.PROBATIONARY)
+        )
+
+
+def subtree_member_counts(org: Organization) -> dict[str, int]:
+    """Active and probationary members of `org`'s whole subtree, from the rollups."""
+    totals = (
+        Organization.objects.in_subtree(org)
+        .order_by()
+        .aggregate(
+            members=Coalesce(Sum("member_count"), 0),
+            probationary=Coalesce(Sum("probationary_count"), 0),
+        )
+    )
+    return totals
+
+
+def member_counts_drift() -> list[tuple[str, int, int]]:
+    """Organizations whose rollup differs from their raw rows: (code, stored, actual)."""
+    actual = dict(
+        Member.objects.filter(is_active=True)
+        .order_by()
+        .values("organization")
+        .annotate(n=Count("id"))
+        .values_list("organization", "n")
+    )
+    probationary = dict(
+        Member.objects.filter(is_active=True, member_type=MemberType.PROBATIONARY)
+        .order_by()
+        .values("organization")
+        .annotate(n=Count("id"))
+        .values_list("organization", "n")
+    )
+    drift = []
+    rows = Organization.objects.order_by().values_list(
+        "id", "code", "member_count", "probationary_count"
+    )
+    for org_id, code, stored, stored_prob in rows.iterator(chunk_size=20000):
+        if stored != actual.get(org_id, 0) or stored_prob != probationary.get(org_id, 0):
+            drift.append((code, stored, actual.get(org_id, 0)))
+    return drift
