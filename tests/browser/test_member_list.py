@@ -40,9 +40,9 @@ def _assert_no_sideways_scroll(page: Page) -> None:
 
 
 def test_member_list_masks_filters_and_paginates(demo, page, device, screenshot):
-    everyone = list_members(demo.admin, MemberFilters())
+    everyone = list_members(demo.admin, MemberFilters()).members
     first_page = list(everyone[:PAGE_SIZE])
-    secretaries = list_members(demo.admin, MemberFilters(post="书记"))
+    secretaries = list_members(demo.admin, MemberFilters(post="书记")).members
     total = secretaries.count()
     pages = -(-total // PAGE_SIZE)
     assert pages >= 2, "the demo county should have more than one page of branch secretaries"
