@@ -26,8 +26,14 @@ class MemberQuerySet(models.QuerySet):
         return self.filter(is_active=True)
 
     def holding_post(self, post: str) -> MemberQuerySet:
-        """Members holding `post` in their own organization."""
-        return self.filter(posts__post=post, posts__organization=models.F("organization"))
+        """Members holding `post` in their own organization (EXISTS, so that a page of an ordered
+        list walks the index instead of joining every post holder)."""
+        from dangjian.members.models import MemberPost
+
+        held = MemberPost.objects.filter(
+            member=models.OuterRef("pk"), organization=models.OuterRef("organization_id"), post=post
+        )
+        return self.filter(models.Exists(held))
 
 
 class MemberPostQuerySet(models.QuerySet):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import F, Prefetch, QuerySet
 
 from dangjian.members.choices import MemberType, Post
 from dangjian.members.models import Member, MemberPost
@@ -34,6 +34,31 @@ class MemberFilters:
             member_type=member_type if member_type in MemberType.values else "",
             post=post if post in Post.values else "",
         )
+
+
+def _known_total(filters: MemberFilters, root, members) -> int | None:
+    """The list's total from rollups or the small posts table, or None to count the rows."""
+    if filters.q or (filters.post and filters.member_type):
+        return None
+    if root is None or (filters.branch and filters.subtree and not members.exists()):
+        return 0
+    if filters.post:
+        holders = MemberPost.objects.filter(
+            post=filters.post,
+            organization_id=F("member__organization_id"),
+            member__is_active=True,
+            organization__path__startswith=root.path,
+        )
+        return holders.count()
+    if filters.branch:
+        counts = {"members": root.member_count, "probationary": root.probationary_count}
+    else:
+        counts = subtree_member_counts(root)
+    if filters.member_type == MemberType.PROBATIONARY:
+        return counts["probationary"]
+    if filters.member_type == MemberType.FORMAL:
+        return counts["members"] - counts["probationary"]
+    return counts["members"]
 
 
 @dataclass
@@ -67,14 +92,7 @@ def list_members(user, filters: MemberFilters) -> MemberListing:
         members = members.holding_post(filters.post)
     if filters.q:
         members = members.filter(name__contains=filters.q)
-    known = None
-    if not (filters.member_type or filters.post or filters.q):
-        if root is None:
-            known = 0
-        elif filters.branch:
-            known = root.member_count if not filters.subtree or members.exists() else 0
-        else:
-            known = subtree_member_counts(root)["members"]
+    known = _known_total(filters, root, members)
     own_posts = MemberPost.objects.order_by("id")
     members = (
         members.select_related("organization")

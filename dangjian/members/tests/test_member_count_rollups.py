@@ -58,4 +58,18 @@ def test_rollups_follow_the_import_and_feed_the_list_total(tmp_path, db):
     branch = list_members(Officer(), MemberFilters(branch="T1"))
     assert branch.known_count == branch.members.count() == 9
     filtered = list_members(Officer(), MemberFilters(member_type="预备"))
-    assert filtered.known_count is None and filtered.members.count() == 1
+    assert filtered.known_count == filtered.members.count() == 1
+    by_name = list_members(Officer(), MemberFilters(q="党员1"))
+    assert by_name.known_count is None  # a name search counts its rows
+
+
+@pytest.mark.parametrize("branch", ["", "A1", "T1"])
+@pytest.mark.parametrize("subtree", ["", "A", "R", "T"])
+@pytest.mark.parametrize("member_type", ["", "正式", "预备"])
+@pytest.mark.parametrize("post", ["", "书记", "组织委员"])
+def test_every_known_total_equals_the_row_count(
+    officer, members, branch, subtree, member_type, post
+):
+    filters = MemberFilters(branch=branch, subtree=subtree, member_type=member_type, post=post)
+    listing = list_members(officer, filters)
+    assert listing.known_count in (None, listing.members.count())
