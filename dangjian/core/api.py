@@ -6,7 +6,7 @@ import functools
 import logging
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import DatabaseError
+from django.db import DatabaseError, DataError, IntegrityError
 from rest_framework import pagination, status
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
@@ -41,9 +41,14 @@ def exception_handler(exc, context):
     response = drf_exception_handler(exc, context)
     if response is not None:
         return response
-    if isinstance(exc, DatabaseError | ValueError | OverflowError):
-        logger.exception("rejected API input")
+    if isinstance(exc, DataError | IntegrityError | ValueError | OverflowError):
+        logger.warning("rejected API input: %s", exc)
         return Response(
             {"detail": "请求无法处理，请检查输入数据"}, status=status.HTTP_400_BAD_REQUEST
+        )
+    if isinstance(exc, DatabaseError):
+        logger.exception("database unavailable")
+        return Response(
+            {"detail": "服务暂时不可用，请稍后再试"}, status=status.HTTP_503_SERVICE_UNAVAILABLE
         )
     return None
