@@ -6,6 +6,7 @@ so `verify_chain()` finds the first entry that was edited, inserted or removed.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import json
@@ -37,8 +38,11 @@ class Change:
     extra: dict = field(default_factory=dict)
 
 
-def _key() -> bytes:
-    return hmac.new(settings.SECRET_KEY.encode(), b"dangjian-audit-chain", hashlib.sha256).digest()
+@functools.cache
+def _chain_state(secret: str):
+    """An HMAC keyed for the audit chain, copied per entry."""
+    key = hmac.new(secret.encode(), b"dangjian-audit-chain", hashlib.sha256).digest()
+    return hmac.new(key, digestmod=hashlib.sha256)
 
 
 def _content(
@@ -62,7 +66,9 @@ def _content(
 
 def entry_hash(prev_hash: str, content: bytes) -> str:
     """HMAC of an entry chained to its predecessor."""
-    return hmac.new(_key(), prev_hash.encode() + content, hashlib.sha256).hexdigest()
+    state = _chain_state(settings.SECRET_KEY).copy()
+    state.update(prev_hash.encode() + content)
+    return state.hexdigest()
 
 
 def actor_label(actor) -> str:

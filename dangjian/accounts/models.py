@@ -66,7 +66,7 @@ class AuditEntry(models.Model):
     after. Each entry carries an HMAC over its content and the previous entry's hash, so any
     edit or deletion breaks the chain and can be found."""
 
-    at = models.DateTimeField("时间", db_index=True)
+    at = models.DateTimeField("时间")
     actor = models.ForeignKey(
         User, verbose_name="操作人", null=True, blank=True, on_delete=models.PROTECT
     )
@@ -79,7 +79,7 @@ class AuditEntry(models.Model):
     before = models.JSONField("变更前", null=True, blank=True)
     after = models.JSONField("变更后", null=True, blank=True)
     prev_hash = models.CharField(max_length=64)
-    entry_hash = models.CharField(max_length=64, unique=True)
+    entry_hash = models.CharField(max_length=64)
 
     objects = AuditQuerySet.as_manager()
 

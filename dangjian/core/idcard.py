@@ -8,6 +8,7 @@ with ISO 7064 MOD 11-2. These are pure functions: validation never touches the d
 from __future__ import annotations
 
 import datetime as dt
+import operator
 import re
 from dataclasses import dataclass
 
@@ -34,7 +35,7 @@ class IdCard:
 
 def check_digit(first17: str) -> str:
     """Return the GB 11643 check character for the first 17 digits."""
-    total = sum(int(c) * w for c, w in zip(first17, _WEIGHTS, strict=True))
+    total = sum(map(operator.mul, map(int, first17), _WEIGHTS))
     return _CHECK_CHARS[total % 11]
 
 

@@ -36,18 +36,16 @@ def _master_key(raw: str) -> bytes:
     return key
 
 
-def _derived(label: bytes) -> bytes:
-    return hmac.new(_master_key(settings.PII_KEY), label, hashlib.sha256).digest()
-
-
 @functools.cache
 def _cipher_for(raw: str) -> AESGCM:
     return AESGCM(hmac.new(_master_key(raw), b"dangjian-pii-enc", hashlib.sha256).digest())
 
 
 @functools.cache
-def _hash_key_for(raw: str) -> bytes:
-    return hmac.new(_master_key(raw), b"dangjian-pii-lookup", hashlib.sha256).digest()
+def _hash_state_for(raw: str):
+    """An HMAC keyed for look-ups, copied per value (cheaper than keying each time)."""
+    key = hmac.new(_master_key(raw), b"dangjian-pii-lookup", hashlib.sha256).digest()
+    return hmac.new(key, digestmod=hashlib.sha256)
 
 
 def validate_key() -> None:
@@ -82,4 +80,6 @@ def decrypt(token: str) -> str:
 
 def lookup_hash(value: str) -> str:
     """Keyed hash used for uniqueness and look-up of a value without decrypting anything."""
-    return hmac.new(_hash_key_for(settings.PII_KEY), value.encode(), hashlib.sha256).hexdigest()
+    state = _hash_state_for(settings.PII_KEY).copy()
+    state.update(value.encode())
+    return state.hexdigest()

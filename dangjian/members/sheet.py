@@ -364,7 +364,7 @@ class MemberSheet(SheetImporter):
         member_ids = {
             h: (plan.existing[h].id if h in plan.existing else new_ids[h]) for h in targets
         }
-        ids = list(member_ids.values())
+        ids = [plan.existing[h].id for h in targets if h in plan.existing]  # new rows hold none
         stale = []
         for start in range(0, len(ids), BATCH):
             stale.extend(

@@ -127,6 +127,10 @@ def load_existing() -> dict[str, ExistingOrg]:
 def org_refs(codes: list[str]) -> dict[str, tuple[int, str]]:
     """(id, path) of organizations by code, in batches so the IN list stays within limits."""
     refs: dict[str, tuple[int, str]] = {}
+    if len(codes) * 5 >= Organization.objects.count():
+        wanted = set(codes)
+        rows = Organization.objects.order_by().values_list("code", "id", "path").iterator(20000)
+        return {code: (org_id, path) for code, org_id, path in rows if code in wanted}
     for start in range(0, len(codes), 5000):
         batch = codes[start : start + 5000]
         for code, org_id, path in (
