@@ -78,6 +78,7 @@ class MemberPost(models.Model):
                 fields=["member", "organization", "post"], name="uniq_member_post"
             )
         ]
+        indexes = [models.Index(fields=["post", "organization"], name="post_holders")]
 
     def __str__(self) -> str:
         return f"{self.member} {self.post}"

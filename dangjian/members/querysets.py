@@ -26,14 +26,14 @@ class MemberQuerySet(models.QuerySet):
         return self.filter(is_active=True)
 
     def holding_post(self, post: str) -> MemberQuerySet:
-        """Members holding `post` in their own organization (EXISTS, so that a page of an ordered
-        list walks the index instead of joining every post holder)."""
+        """Members holding `post`. Posts are only ever held in the member's own organization
+        (every writer keeps it so), which keeps this a one-column EXISTS that PostgreSQL
+        estimates well: a page of the ordered list then walks the index."""
         from dangjian.members.models import MemberPost
 
-        held = MemberPost.objects.filter(
-            member=models.OuterRef("pk"), organization=models.OuterRef("organization_id"), post=post
+        return self.filter(
+            models.Exists(MemberPost.objects.filter(member=models.OuterRef("pk"), post=post))
         )
-        return self.filter(models.Exists(held))
 
 
 class MemberPostQuerySet(models.QuerySet):

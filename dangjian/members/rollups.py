@@ -10,14 +10,16 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from django.db.models import Count, IntegerField, OuterRef, Subquery, Sum, Value
+from django.db.models import Count, IntegerField, OuterRef, Subquery, Value
 from django.db.models.functions import Coalesce
 
 from dangjian.members.choices import MemberType
 from dangjian.members.models import Member
 from dangjian.orgs.models import Organization
+from dangjian.orgs.rollups import refresh_tree_rollups, shift_member_totals
 
 BATCH = 5000
+FEW = 20  # up to this many organizations, ancestors' totals are shifted, not recomputed
 
 
 def _count_of(member_type: str | None = None):
@@ -29,34 +31,48 @@ def _count_of(member_type: str | None = None):
 
 
 def refresh_member_counts(org_ids: Iterable[int] | None = None) -> None:
-    """Recompute the rollups of these organizations (all of them when None), set-based."""
+    """Recompute the rollups of these organizations (all of them when None), set-based, and
+    carry the change into the subtree totals of their ancestors."""
     targets = Organization.objects.order_by()
     if org_ids is None:
         targets.update(
             member_count=_count_of(), probationary_count=_count_of(MemberType.PROBATIONARY)
         )
+        refresh_tree_rollups()
         return
     ids = sorted(set(org_ids))
-    if len(ids) * 5 >= Organization.objects.count():  # one statement beats many IN lists
-        refresh_member_counts(None)
+    if len(ids) > FEW:  # an import: recompute in bulk
+        if len(ids) * 5 >= Organization.objects.count():
+            targets.update(
+                member_count=_count_of(), probationary_count=_count_of(MemberType.PROBATIONARY)
+            )
+        else:
+            for start in range(0, len(ids), BATCH):
+                targets.filter(pk__in=ids[start : start + BATCH]).update(
+                    member_count=_count_of(), probationary_count=_count_of(MemberType.PROBATIONARY)
+                )
+        refresh_tree_rollups()
         return
-    for start in range(0, len(ids), BATCH):
-        targets.filter(pk__in=ids[start : start + BATCH]).update(
-            member_count=_count_of(), probationary_count=_count_of(MemberType.PROBATIONARY)
-        )
+    before = {o.pk: o for o in targets.filter(pk__in=ids)}
+    targets.filter(pk__in=ids).update(
+        member_count=_count_of(), probationary_count=_count_of(MemberType.PROBATIONARY)
+    )
+    for org_id, members, probationary in targets.filter(pk__in=ids).values_list(
+        "id", "member_count", "probationary_count"
+    ):
+        old = before[org_id]
+        shift_member_totals(old, members - old.member_count, probationary - old.probationary_count)
 
 
 def subtree_member_counts(org: Organization) -> dict[str, int]:
-    """Active and probationary members of `org`'s whole subtree, from the rollups."""
-    totals = (
-        Organization.objects.in_subtree(org)
-        .order_by()
-        .aggregate(
-            members=Coalesce(Sum("member_count"), 0),
-            probationary=Coalesce(Sum("probationary_count"), 0),
-        )
+    """Active and probationary members of `org`'s whole subtree, from its stored totals (read
+    fresh by primary key, so a caller's older copy of `org` cannot give a stale figure)."""
+    members, probationary = (
+        Organization.objects.filter(pk=org.pk)
+        .values_list("subtree_members", "subtree_probationary")
+        .get()
     )
-    return totals
+    return {"members": members, "probationary": probationary}
 
 
 def member_counts_drift() -> list[tuple[str, int, int]]:

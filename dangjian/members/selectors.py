@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import F, Prefetch, QuerySet
+from django.db.models import Prefetch, QuerySet
 
 from dangjian.members.choices import MemberType, Post
 from dangjian.members.models import Member, MemberPost
@@ -43,11 +43,10 @@ def _known_total(filters: MemberFilters, root, members) -> int | None:
     if root is None or (filters.branch and filters.subtree and not members.exists()):
         return 0
     if filters.post:
+        # Posts live in the holder's own branch and end with a transfer, so counting the
+        # posts table alone gives the total.
         holders = MemberPost.objects.filter(
-            post=filters.post,
-            organization_id=F("member__organization_id"),
-            member__is_active=True,
-            organization__path__startswith=root.path,
+            post=filters.post, organization__path__startswith=root.path
         )
         return holders.count()
     if filters.branch:

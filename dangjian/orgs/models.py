@@ -64,6 +64,14 @@ class Organization(MP_Node):
     # dangjian.members.rollups whenever members are written; pages sum them over a subtree.
     member_count = models.PositiveIntegerField("党员数", db_default=0, editable=False)
     probationary_count = models.PositiveIntegerField("预备党员数", db_default=0, editable=False)
+    # Subtree totals (this organization and everything below it), kept by orgs.rollups so a
+    # page of any organization, the root included, reads one row instead of scanning the tree.
+    subtree_members = models.PositiveIntegerField("党员数（含下级）", db_default=0, editable=False)
+    subtree_probationary = models.PositiveIntegerField(
+        "预备党员数（含下级）", db_default=0, editable=False
+    )
+    subtree_orgs = models.PositiveIntegerField("下级组织数", db_default=0, editable=False)
+    subtree_branches = models.PositiveIntegerField("下级支部数", db_default=0, editable=False)
     updated_at = models.DateTimeField("更新时间", auto_now=True)
 
     objects = OrganizationManager()

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import Count, Q
-
 from dangjian.members.models import MemberPost
-from dangjian.orgs.choices import BRANCH_TYPES
 from dangjian.orgs.models import Organization
 
 CHILDREN_LIMIT = 200
@@ -28,25 +25,12 @@ def children_of(org: Organization, user):
 
 
 def organization_facts(org: Organization) -> dict:
-    """Counts shown on an organization's page: two aggregates over the subtree's
-    organizations (member figures come from the per-organization rollups)."""
-    from dangjian.members.rollups import subtree_member_counts
-
-    org_counts = (
-        Organization.objects.in_subtree(org)
-        .order_by()
-        .aggregate(
-            descendants=Count("id", filter=~Q(pk=org.pk) & Q(is_active=True)),
-            branches=Count(
-                "id", filter=~Q(pk=org.pk) & Q(org_type__in=list(BRANCH_TYPES), is_active=True)
-            ),
-        )
-    )
-    members = subtree_member_counts(org)
+    """Counts shown on an organization's page, read from its stored rollups (no query)."""
     return {
-        **org_counts,
-        "subtree_members": members["members"],
-        "probationary": members["probationary"],
+        "descendants": org.subtree_orgs,
+        "branches": org.subtree_branches,
+        "subtree_members": org.subtree_members,
+        "probationary": org.subtree_probationary,
         "direct_members": org.member_count,
     }
 

@@ -15,6 +15,7 @@ from dangjian.accounts import audit
 from dangjian.core.errors import BusinessError
 from dangjian.orgs.choices import BRANCH_TYPES, OrgEventKind
 from dangjian.orgs.models import Category, Organization, OrgEvent
+from dangjian.orgs.rollups import refresh_tree_rollups
 
 
 def org_snapshot(org: Organization) -> dict:
@@ -95,6 +96,7 @@ def create_organization(
         except IntegrityError:
             raise BusinessError(f"组织编码 {code} 已被使用", "code") from None
     _event(org, OrgEventKind.ESTABLISHED, org.name, actor, org.established_on)
+    refresh_tree_rollups()
     audit.record(
         actor,
         [
@@ -144,6 +146,8 @@ def update_organization(actor, org: Organization, **changes) -> Organization:
     if others:
         detail = "；".join(f"{k}：{old[k]} → {new[k]}" for k in others)
         _event(org, OrgEventKind.CHANGED, detail, actor)
+    if "组织类型" in new:  # branch counts of the ancestors change
+        refresh_tree_rollups()
     audit.record(
         actor,
         [audit.Change(audit.Action.UPDATE, "组织", org.pk, org.name, org.path, old, new)],
@@ -176,6 +180,7 @@ def move_organization(actor, org: Organization, new_parent: Organization) -> Org
     Organization.objects.filter(pk=org.pk).update(parent=new_parent)
     org = Organization.objects.select_related("parent", "category").get(pk=org.pk)
     _event(org, OrgEventKind.MOVED, f"由“{old_parent.name}”调整到“{new_parent.name}”", actor)
+    refresh_tree_rollups()
     audit.record(
         actor,
         [
@@ -216,6 +221,7 @@ def dissolve_organization(actor, org: Organization, on: dt.date, reason: str) ->
     org.dissolved_on = on
     org.save(update_fields=["is_active", "dissolved_on", "updated_at"])
     _event(org, OrgEventKind.DISSOLVED, f"撤销 {org.name}。原因：{reason}", actor, on)
+    refresh_tree_rollups()
     audit.record(
         actor,
         [

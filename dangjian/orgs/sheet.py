@@ -22,6 +22,7 @@ from dangjian.core.errors import BusinessError
 from dangjian.imports.registry import ImportContext, SheetImporter, SheetResult, SourceRow
 from dangjian.orgs.choices import BRANCH_TYPES, OrgEventKind
 from dangjian.orgs.models import Category, Organization, OrgEvent
+from dangjian.orgs.rollups import refresh_tree_rollups
 from dangjian.orgs.validation import clean_code, clean_name, clean_org_type
 
 SHEET = "组织"
@@ -478,6 +479,8 @@ class OrganizationSheet(SheetImporter):
             ["organization", "kind", "happened_on", "summary", "actor_label", "created_at"],
             ((org_id, kind, today, summary[:300], label, now) for org_id, kind, summary in events),
         )
+        if updates or new_codes:
+            refresh_tree_rollups()
         audit.record(ctx.actor, changes)
         return result
 

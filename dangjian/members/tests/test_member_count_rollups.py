@@ -73,3 +73,26 @@ def test_every_known_total_equals_the_row_count(
     filters = MemberFilters(branch=branch, subtree=subtree, member_type=member_type, post=post)
     listing = list_members(officer, filters)
     assert listing.known_count in (None, listing.members.count())
+
+
+def test_subtree_totals_follow_structure_and_members(tree, members, officer):
+    from dangjian.orgs import services as org_services
+    from dangjian.orgs.rollups import tree_rollups_drift
+
+    assert tree_rollups_drift() == []
+    root = Organization.objects.get(pk=tree.root.pk)
+    assert (root.subtree_orgs, root.subtree_branches) == (5, 3)
+    assert root.subtree_members == 7
+    org_services.move_organization(officer, tree.a, tree.t)
+    services.transfer_member(officer, members.t1[0], tree.a1, dt.date(2025, 1, 1))
+    for member in members.a2:
+        services.transfer_member(officer, member, tree.a1, dt.date(2025, 1, 1))
+    org_services.dissolve_organization(officer, tree.a2, dt.date(2025, 2, 1), "撤并")
+    assert tree_rollups_drift() == []
+    assert member_counts_drift() == []
+    t = Organization.objects.get(pk=tree.t.pk)
+    assert (t.subtree_orgs, t.subtree_branches, t.subtree_members) == (3, 2, 7)
+    # An independent count over the raw rows agrees with the stored totals.
+    from dangjian.members.models import Member
+
+    assert t.subtree_members == Member.objects.in_subtree(t).active().count()
