@@ -300,7 +300,7 @@ def main(argv: list[str] | None = None) -> int:
             "db",
             "source",
             "rows",
-            "seconds (median of 3)",
+            f"seconds (median of {runs})",
             "rows/s",
             "peak RSS MiB",
             "ratio vs DuckDB CSV load floor",
