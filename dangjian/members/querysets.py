@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db import models
 
-from dangjian.orgs.querysets import scope_path_of
+from dangjian.orgs.querysets import is_jurisdiction_root, scope_path_of
 
 
 class MemberQuerySet(models.QuerySet):
@@ -15,10 +15,14 @@ class MemberQuerySet(models.QuerySet):
         path = scope_path_of(user)
         if path is None:
             return self.none()
+        if is_jurisdiction_root(path):
+            return self
         return self.filter(organization__path__startswith=path)
 
     def in_subtree(self, org) -> MemberQuerySet:
         """Members of `org` and of every organization below it."""
+        if is_jurisdiction_root(org.path):
+            return self
         return self.filter(organization__path__startswith=org.path)
 
     def active(self) -> MemberQuerySet:
@@ -44,4 +48,6 @@ class MemberPostQuerySet(models.QuerySet):
         path = scope_path_of(user)
         if path is None:
             return self.none()
+        if is_jurisdiction_root(path):
+            return self
         return self.filter(organization__path__startswith=path)

@@ -10,6 +10,7 @@ from dangjian.members.choices import MemberType, Post
 from dangjian.members.models import Member, MemberPost
 from dangjian.members.rollups import subtree_member_counts
 from dangjian.orgs.models import Organization
+from dangjian.orgs.querysets import is_jurisdiction_root
 
 
 @dataclass
@@ -45,9 +46,9 @@ def _known_total(filters: MemberFilters, root, members) -> int | None:
     if filters.post:
         # Posts live in the holder's own branch and end with a transfer, so counting the
         # posts table alone gives the total.
-        holders = MemberPost.objects.filter(
-            post=filters.post, organization__path__startswith=root.path
-        )
+        holders = MemberPost.objects.filter(post=filters.post)
+        if not is_jurisdiction_root(root.path):
+            holders = holders.filter(organization__path__startswith=root.path)
         return holders.count()
     if filters.branch:
         counts = {"members": root.member_count, "probationary": root.probationary_count}

@@ -79,6 +79,8 @@ class Organization(MP_Node):
     class Meta:
         verbose_name = "组织"
         verbose_name_plural = "组织"
+        # Search results come in (depth, path) order, so a LIMIT stops after the first matches.
+        indexes = [models.Index(fields=["depth", "path"], name="org_depth_path")]
 
     def __str__(self) -> str:
         return self.name

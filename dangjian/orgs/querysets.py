@@ -17,6 +17,14 @@ def scope_path_of(user) -> str | None:
     return user.scope_path
 
 
+def is_jurisdiction_root(path: str) -> bool:
+    """One deployment serves one jurisdiction whose root is the tree's only root (SPEC §1), so
+    its subtree is everything and needs no filter (which lets the database skip a join)."""
+    from dangjian.orgs.models import Organization
+
+    return len(path) == Organization.steplen
+
+
 class OrganizationQuerySet(MP_NodeQuerySet):
     """Organizations, filtered by subtree, type and state."""
 
@@ -25,11 +33,11 @@ class OrganizationQuerySet(MP_NodeQuerySet):
         path = scope_path_of(user)
         if path is None:
             return self.none()
-        return self.filter(path__startswith=path)
+        return self if is_jurisdiction_root(path) else self.filter(path__startswith=path)
 
     def in_subtree(self, org) -> OrganizationQuerySet:
         """`org` and all its descendants."""
-        return self.filter(path__startswith=org.path)
+        return self if is_jurisdiction_root(org.path) else self.filter(path__startswith=org.path)
 
     def active(self) -> OrganizationQuerySet:
         """Organizations not dissolved."""

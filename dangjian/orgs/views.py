@@ -22,7 +22,7 @@ def _search(user, q: str):
         Organization.objects.visible_to(user)
         .search(q)
         .select_related("parent")
-        .order_by("-is_active", "depth", "path")[:SEARCH_LIMIT]
+        .order_by("depth", "path")[:SEARCH_LIMIT]
     )
 
 
