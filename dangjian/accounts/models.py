@@ -53,10 +53,12 @@ class AuditQuerySet(models.QuerySet):
 
     def visible_to(self, user) -> AuditQuerySet:
         """Entries about objects inside the user's scope."""
+        from dangjian.orgs.querysets import is_jurisdiction_root
+
         path = getattr(user, "scope_path", None)
         if not path:
             return self.none()
-        if len(path) == user.scope.steplen:  # the jurisdiction's root also sees system entries
+        if is_jurisdiction_root(path):  # the root also sees system (command-line) entries
             return self.all()
         return self.filter(org_path__startswith=path)
 

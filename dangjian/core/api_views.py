@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from rest_framework import permissions, viewsets
+from rest_framework.exceptions import NotFound
 
 from dangjian.accounts.roles import Perm
 
@@ -27,3 +28,10 @@ class ScopedViewSet(viewsets.GenericViewSet):
 
     def get_queryset(self):
         return self.scoped_model.objects.visible_to(self.request.user)
+
+    def get_object(self):
+        """The object by primary key inside the scope; missing, malformed and outside all 404."""
+        try:
+            return self.get_queryset().get(pk=int(self.kwargs["pk"]))
+        except (self.scoped_model.DoesNotExist, ValueError, OverflowError):
+            raise NotFound("未找到") from None

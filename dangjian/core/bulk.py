@@ -116,7 +116,7 @@ def update_rows(
 def delete_ids(model: type[Model], ids: Sequence[int]) -> int:
     """Delete rows by primary key in batches; returns the number of ids given."""
     for batch in _batches(ids, SQLITE_BATCH):
-        model._base_manager.filter(pk__in=batch)._raw_delete(using="default")
+        model._base_manager.filter(pk__in=batch).delete()
     return len(ids)
 
 

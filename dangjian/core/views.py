@@ -11,6 +11,12 @@ from django.http import Http404
 from dangjian.core.pagination import KnownCountPaginator
 
 
+def add_business_error(form, exc, field_map: dict[str, str] | None = None) -> None:
+    """Show a service's BusinessError on its form field (renamed by `field_map`), else on top."""
+    field = (field_map or {}).get(exc.field, exc.field)
+    form.add_error(field if field in form.fields else None, exc.message)
+
+
 def get_visible_or_404(queryset, user, **lookup):
     """One object from `queryset.visible_to(user)`; missing and out-of-scope both give 404."""
     try:

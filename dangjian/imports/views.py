@@ -20,6 +20,7 @@ from dangjian.imports.forms import UploadForm
 from dangjian.imports.models import ImportRun
 from dangjian.imports.registry import registered_sheets
 from dangjian.imports.runner import run_import
+from dangjian.orgs.querysets import is_jurisdiction_root
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 SHOWN_ISSUES = 500
@@ -36,7 +37,7 @@ def _runs_for(user):
     runs = ImportRun.objects.select_related("actor")
     if user.scope is None:
         return runs.filter(actor=user)
-    if user.scope.depth == 1:
+    if is_jurisdiction_root(user.scope_path):
         return runs
     return runs.filter(scope_path__startswith=user.scope_path)
 
@@ -44,7 +45,7 @@ def _runs_for(user):
 def _scope_root(user):
     """None when the user's scope is the whole jurisdiction (the tree's root)."""
     scope = user.scope
-    return None if scope is None or scope.depth == 1 else scope
+    return None if scope is None or is_jurisdiction_root(scope.path) else scope
 
 
 @require_perm(Perm.IMPORT)

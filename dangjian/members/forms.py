@@ -6,21 +6,11 @@ from django import forms
 from django.utils import timezone
 
 from dangjian.members.choices import Gender, MemberType, Post
-from dangjian.members.validation import MemberData, member_errors
+from dangjian.members.validation import FIELD_OF_COLUMN, MemberData, member_errors
 from dangjian.orgs.models import Organization
 
 W = {"class": "form-control"}
 S = {"class": "form-select"}
-FIELD_OF_COLUMN = {
-    "身份证号": "id_number",
-    "姓名": "name",
-    "性别": "gender",
-    "出生日期": "birth_date",
-    "入党日期": "join_date",
-    "党员类型": "member_type",
-    "党内职务": "posts",
-    "手机号": "phone",
-}
 
 
 class MemberForm(forms.Form):

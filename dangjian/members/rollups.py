@@ -30,33 +30,31 @@ def _count_of(member_type: str | None = None):
     return Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))
 
 
+def _recount(organizations) -> None:
+    organizations.update(
+        member_count=_count_of(), probationary_count=_count_of(MemberType.PROBATIONARY)
+    )
+
+
 def refresh_member_counts(org_ids: Iterable[int] | None = None) -> None:
     """Recompute the rollups of these organizations (all of them when None), set-based, and
     carry the change into the subtree totals of their ancestors."""
     targets = Organization.objects.order_by()
     if org_ids is None:
-        targets.update(
-            member_count=_count_of(), probationary_count=_count_of(MemberType.PROBATIONARY)
-        )
+        _recount(targets)
         refresh_tree_rollups()
         return
     ids = sorted(set(org_ids))
     if len(ids) > FEW:  # an import: recompute in bulk
         if len(ids) * 5 >= Organization.objects.count():
-            targets.update(
-                member_count=_count_of(), probationary_count=_count_of(MemberType.PROBATIONARY)
-            )
+            _recount(targets)
         else:
             for start in range(0, len(ids), BATCH):
-                targets.filter(pk__in=ids[start : start + BATCH]).update(
-                    member_count=_count_of(), probationary_count=_count_of(MemberType.PROBATIONARY)
-                )
+                _recount(targets.filter(pk__in=ids[start : start + BATCH]))
         refresh_tree_rollups()
         return
     before = {o.pk: o for o in targets.filter(pk__in=ids)}
-    targets.filter(pk__in=ids).update(
-        member_count=_count_of(), probationary_count=_count_of(MemberType.PROBATIONARY)
-    )
+    _recount(targets.filter(pk__in=ids))
     for org_id, members, probationary in targets.filter(pk__in=ids).values_list(
         "id", "member_count", "probationary_count"
     ):

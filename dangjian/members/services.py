@@ -52,17 +52,23 @@ def check_branch(org: Organization) -> None:
         raise BusinessError(f"“{org.name}”已撤销，不能编入党员", "organization")
 
 
-def _apply_data(member: Member, data: MemberData) -> None:
-    member.id_hash = pii.lookup_hash(data.id_number)
-    member.id_enc = pii.encrypt(data.id_number)
-    member.id_masked = mask_id_number(data.id_number)
+def _apply_data(
+    member: Member, data: MemberData, *, new_id: bool = True, new_phone: bool = True
+) -> None:
+    """Copy validated fields onto `member`; personal information is encrypted only when it
+    changed, so an unchanged value keeps its stored ciphertext."""
+    if new_id:
+        member.id_hash = pii.lookup_hash(data.id_number)
+        member.id_enc = pii.encrypt(data.id_number)
+        member.id_masked = mask_id_number(data.id_number)
+    if new_phone:
+        member.phone_enc = pii.encrypt(data.phone)
+        member.phone_masked = mask_phone(data.phone)
     member.name = data.name
     member.gender = data.gender
     member.birth_date = data.birth_date
     member.join_date = data.join_date
     member.member_type = data.member_type
-    member.phone_enc = pii.encrypt(data.phone)
-    member.phone_masked = mask_phone(data.phone)
 
 
 def _set_posts(member: Member, posts: tuple[str, ...]) -> None:
@@ -124,15 +130,15 @@ def update_member(actor, member: Member, data: MemberData) -> Member:
     if new_hash != member.id_hash and Member.objects.filter(id_hash=new_hash).exists():
         raise BusinessError("该身份证号已登记为其他党员", "id_number")
     before = member_snapshot(member)
-    old_phone = member.phone
-    old_id = member.id_number
-    _apply_data(member, data)
-    if old_id == data.id_number:
-        member.id_enc = Member.objects.values_list("id_enc", flat=True).get(pk=member.pk)
-    if old_phone == data.phone:
-        member.phone_enc = Member.objects.values_list("phone_enc", flat=True).get(pk=member.pk)
+    new_id = member.id_number != data.id_number
+    new_phone = member.phone != data.phone
+    _apply_data(member, data, new_id=new_id, new_phone=new_phone)
     after = member_snapshot(member, data.posts)
     old, new = audit.diff(before, after)
+    # Masked values can look the same after a change (138****5678); the log still says so.
+    for label, changed in (("身份证号", new_id), ("手机号", new_phone)):
+        if changed and label not in new:
+            old[label], new[label] = before[label], f"{after[label]}（已更改）"
     if not new:
         return member
     member.updated_at = timezone.now()

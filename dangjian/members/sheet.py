@@ -17,6 +17,7 @@ from dangjian.core.bulk import delete_ids, insert_rows, update_rows
 from dangjian.core.cells import as_text
 from dangjian.core.idcard import mask_id_number, mask_phone
 from dangjian.imports.registry import ImportContext, SheetImporter, SheetResult, SourceRow
+from dangjian.members.choices import POST_ORDER
 from dangjian.members.models import Member, MemberPost, MemberTransfer
 from dangjian.members.rollups import refresh_member_counts
 from dangjian.members.validation import MemberData, member_errors
@@ -436,8 +437,6 @@ class MemberSheet(SheetImporter):
             "member_id", "organization_id", "post"
         ):
             posts.setdefault((member_id, org_id), []).append(post)
-        from dangjian.members.choices import POST_ORDER
-
         for (
             mid,
             id_enc,

@@ -27,6 +27,19 @@ GENDERS = tuple(Gender.values)
 MEMBER_TYPES = (*MemberType.values, "正式党员", "预备党员")
 
 
+# Form and API field names of the §5 党员 columns, shared so a rule reports on the right field.
+FIELD_OF_COLUMN = {
+    "身份证号": "id_number",
+    "姓名": "name",
+    "性别": "gender",
+    "出生日期": "birth_date",
+    "入党日期": "join_date",
+    "党员类型": "member_type",
+    "党内职务": "posts",
+    "手机号": "phone",
+}
+
+
 @dataclass
 class MemberData:
     """A member's validated fields (the organization is resolved separately)."""

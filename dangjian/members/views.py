@@ -10,12 +10,19 @@ from django.views.decorators.http import require_POST
 from dangjian.accounts.models import AuditEntry
 from dangjian.accounts.roles import Perm
 from dangjian.core.errors import BusinessError
-from dangjian.core.views import get_visible_or_404, paginate, query_without_page, require_perm
+from dangjian.core.views import (
+    add_business_error,
+    get_visible_or_404,
+    paginate,
+    query_without_page,
+    require_perm,
+)
 from dangjian.members import services
 from dangjian.members.choices import MemberType, Post
-from dangjian.members.forms import FIELD_OF_COLUMN, MemberForm, TransferForm
+from dangjian.members.forms import MemberForm, TransferForm
 from dangjian.members.models import Member
 from dangjian.members.selectors import MemberFilters, list_members
+from dangjian.members.validation import FIELD_OF_COLUMN
 from dangjian.orgs.models import Organization
 
 
@@ -65,11 +72,6 @@ def reveal(request, pk: int):
     return render(request, "members/_reveal.html", {"full": full})
 
 
-def _save_error(form: MemberForm, exc: BusinessError) -> None:
-    field = exc.field if exc.field in form.fields else None
-    form.add_error(field, exc.message)
-
-
 @require_perm(Perm.EDIT_MEMBERS)
 def create(request):
     """Add a member to branch ?org=."""
@@ -79,7 +81,7 @@ def create(request):
         try:
             member = services.add_member(request.user, form.member_data, org)
         except BusinessError as exc:
-            _save_error(form, exc)
+            add_business_error(form, exc)
         else:
             messages.success(request, f"已登记党员 {member.name}")
             return redirect("members:detail", pk=member.pk)
@@ -118,7 +120,7 @@ def edit(request, pk: int):
         try:
             services.update_member(request.user, member, form.member_data)
         except BusinessError as exc:
-            _save_error(form, exc)
+            add_business_error(form, exc)
         else:
             messages.success(request, "已保存")
             return redirect("members:detail", pk=member.pk)
@@ -141,7 +143,7 @@ def transfer(request, pk: int):
                 request.user, member, data["to_code"], data["on"], data["reason"]
             )
         except BusinessError as exc:
-            form.add_error("to_code" if exc.field == "organization" else None, exc.message)
+            add_business_error(form, exc, {"organization": "to_code"})
         else:
             messages.success(request, f"已将 {member.name} 转入 {data['to_code'].name}")
             return redirect("members:detail", pk=member.pk)

@@ -8,7 +8,7 @@ from django.shortcuts import redirect, render
 
 from dangjian.accounts.roles import Perm
 from dangjian.core.errors import BusinessError
-from dangjian.core.views import get_visible_or_404, require_perm
+from dangjian.core.views import add_business_error, get_visible_or_404, require_perm
 from dangjian.members.models import Member
 from dangjian.orgs import selectors, services
 from dangjian.orgs.forms import DissolveForm, MoveForm, OrganizationForm
@@ -83,7 +83,7 @@ def create(request):
         try:
             org = services.create_organization(request.user, parent=parent, **form.cleaned_data)
         except BusinessError as exc:
-            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+            add_business_error(form, exc)
         else:
             messages.success(request, f"已成立“{org.name}”")
             return redirect("orgs:detail", pk=org.pk)
@@ -104,7 +104,7 @@ def edit(request, pk: int):
         try:
             services.update_organization(request.user, org, **form.cleaned_data)
         except BusinessError as exc:
-            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+            add_business_error(form, exc)
         else:
             messages.success(request, "已保存")
             return redirect("orgs:detail", pk=org.pk)
@@ -124,7 +124,7 @@ def move(request, pk: int):
         try:
             services.move_organization(request.user, org, form.cleaned_data["parent_code"])
         except BusinessError as exc:
-            form.add_error(None, exc.message)
+            add_business_error(form, exc)
         else:
             messages.success(request, "已调整隶属关系（含全部下级组织）")
             return redirect("orgs:detail", pk=org.pk)
@@ -149,7 +149,7 @@ def dissolve(request, pk: int):
                 request.user, org, form.cleaned_data["on"], form.cleaned_data["reason"]
             )
         except BusinessError as exc:
-            form.add_error(None, exc.message)
+            add_business_error(form, exc)
         else:
             messages.success(request, f"已撤销“{org.name}”，历史记录保留")
             return redirect("orgs:detail", pk=org.pk)

@@ -7,18 +7,7 @@ from django.utils import timezone
 from rest_framework import serializers
 
 from dangjian.members.models import Member
-from dangjian.members.validation import member_errors
-
-COLUMN_OF_FIELD = {
-    "id_number": "身份证号",
-    "name": "姓名",
-    "gender": "性别",
-    "birth_date": "出生日期",
-    "join_date": "入党日期",
-    "member_type": "党员类型",
-    "posts": "党内职务",
-    "phone": "手机号",
-}
+from dangjian.members.validation import FIELD_OF_COLUMN, member_errors
 
 
 class MemberSerializer(serializers.ModelSerializer):
@@ -68,14 +57,15 @@ class MemberWriteSerializer(serializers.Serializer):
     phone = serializers.CharField(max_length=20, required=False, allow_blank=True, default="")
 
     def validate(self, attrs):
-        raw = {column: attrs.get(field) for field, column in COLUMN_OF_FIELD.items()}
+        raw = {column: attrs.get(field) for column, field in FIELD_OF_COLUMN.items()}
         raw["党内职务"] = "、".join(attrs.get("posts") or [])
         data, errors = member_errors(raw, timezone.localdate())
         if errors:
             detail: dict[str, list[str]] = {}
-            field_of = {column: field for field, column in COLUMN_OF_FIELD.items()}
             for column, message in errors:
-                detail.setdefault(field_of.get(column, "non_field_errors"), []).append(message)
+                detail.setdefault(FIELD_OF_COLUMN.get(column, "non_field_errors"), []).append(
+                    message
+                )
             raise serializers.ValidationError(detail)
         attrs["data"] = data
         return attrs

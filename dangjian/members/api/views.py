@@ -7,7 +7,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status
 from rest_framework.decorators import action
-from rest_framework.exceptions import NotFound, PermissionDenied
+from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
 from dangjian.accounts.roles import Perm
@@ -49,12 +49,6 @@ class MemberViewSet(mixins.RetrieveModelMixin, ScopedViewSet):
             .select_related("organization")
             .prefetch_related(Prefetch("posts", queryset=MemberPost.objects.order_by("id")))
         )
-
-    def get_object(self):
-        try:
-            return self.get_queryset().get(pk=int(self.kwargs["pk"]))
-        except (Member.DoesNotExist, ValueError, OverflowError):
-            raise NotFound("未找到") from None
 
     def _branch(self, code: str) -> Organization:
         org = Organization.objects.visible_to(self.request.user).filter(code=code).first()

@@ -76,3 +76,24 @@ def test_reveal_is_logged(members, officer):
     full = services.reveal_personal_info(officer, members.a1[0])
     assert full["id_number"] == members.a1[0].id_number
     assert AuditEntry.objects.filter(action="read_pii", actor=officer).count() == 1
+
+
+def test_a_change_hidden_by_the_mask_is_saved_and_logged(tree):
+    member = services.add_member(None, MemberDataFactory(phone="13812345678"), tree.a1)
+    data = MemberDataFactory(
+        id_number=member.id_number,
+        birth_date=member.birth_date,
+        gender=member.gender,
+        name=member.name,
+        join_date=member.join_date,
+        phone="13899995678",  # masked exactly like the old number: 138****5678
+    )
+    services.update_member(None, member, data)
+    assert Member.objects.get(pk=member.pk).phone == "13899995678"
+    entry = AuditEntry.objects.get(action="update", object_type="党员")
+    assert entry.before == {"手机号": "138****5678"}
+    assert entry.after == {"手机号": "138****5678（已更改）"}
+    unchanged_id_enc = Member.objects.values_list("id_enc", flat=True).get(pk=member.pk)
+    services.update_member(None, member, data)  # nothing changed: nothing rewritten or logged
+    assert Member.objects.values_list("id_enc", flat=True).get(pk=member.pk) == unchanged_id_enc
+    assert AuditEntry.objects.filter(action="update").count() == 1

@@ -6,7 +6,6 @@ import django_filters
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status
 from rest_framework.decorators import action
-from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
 from dangjian.accounts.roles import Perm
@@ -115,9 +114,3 @@ class OrganizationViewSet(
         org = self.get_object()
         page = self.paginate_queryset(self.get_queryset().filter(parent=org).order_by("path"))
         return self.get_paginated_response(OrganizationSerializer(page, many=True).data)
-
-    def get_object(self):
-        try:
-            return self.get_queryset().get(pk=int(self.kwargs["pk"]))
-        except (Organization.DoesNotExist, ValueError, OverflowError):
-            raise NotFound("未找到") from None
