@@ -41,6 +41,9 @@ INSTALLED_APPS = [
     "dangjian.orgs",
     "dangjian.members",
     "dangjian.imports",
+    "dangjian.ledger",
+    "dangjian.compliance",
+    "dangjian.notices",
     "dangjian.demo",
 ]
 

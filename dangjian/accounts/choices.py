@@ -14,6 +14,8 @@ class Action:
     READ_PII = "read_pii"
     LOGIN = "login"
     LOGIN_FAILED = "login_failed"
+    DELETE = "delete"
+    EVALUATE = "evaluate"
 
     LABELS = {
         CREATE: "新增",
@@ -26,4 +28,6 @@ class Action:
         READ_PII: "查看完整个人信息",
         LOGIN: "登录",
         LOGIN_FAILED: "登录失败",
+        DELETE: "删除",
+        EVALUATE: "达标评价",
     }

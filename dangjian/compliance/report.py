@@ -1,0 +1,84 @@
+"""The §5 evaluation file: per organization its monthly compliance, rules missed and dues
+arrears; per subtree its monthly 达标率. Built from the stored results of `evaluate_year`.
+
+Score fields (党建得分 and what follows from it) belong to the assessment capability (C5); until
+a year has 考核得分 rows they are null, as §5 prescribes for organizations without one.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+from dangjian.compliance.models import BranchYear, RuleCheck, SubtreeMonth
+from dangjian.core.periods import month_bit
+from dangjian.orgs.models import Organization
+
+SCORE_FIELDS = ("party_score", "final_score", "grade", "class", "weak_lax")
+
+
+def _compliance(applicable: int, met: int) -> list[bool | None]:
+    return [
+        (bool(met & month_bit(m)) if applicable & month_bit(m) else None) for m in range(1, 13)
+    ]
+
+
+def organization_entries(year: int) -> Iterator[dict]:
+    years = {
+        org_id: (applicable, met, arrears)
+        for org_id, applicable, met, arrears in BranchYear.objects.filter(year=year).values_list(
+            "organization_id", "applicable_mask", "met_mask", "dues_arrears"
+        ).iterator(20000)
+    }
+    missed: dict[int, list[dict]] = {}
+    for org_id, label, kind, first, month, counted, required in (
+        RuleCheck.objects.filter(year=year, pending=False)
+        .order_by("organization_id", "check_month", "rule_code")
+        .values_list(
+            "organization_id", "rule_label", "activity_type", "first_month", "check_month",
+            "counted", "required",
+        )
+        .iterator(20000)
+    ):
+        missed.setdefault(org_id, []).append(
+            {
+                "rule": label,
+                "activity_type": kind,
+                "month": month,
+                "first_month": first,
+                "counted": counted,
+                "required": required,
+            }
+        )
+    for org_id, code in Organization.objects.values_list("id", "code").iterator(20000):
+        applicable, met, arrears = years.get(org_id, (0, 0, 0))
+        entry = {
+            "org_code": code,
+            "compliance": _compliance(applicable, met),
+            "rules_missed": missed.get(org_id, []),
+            "dues_arrears": arrears,
+        }
+        entry.update(dict.fromkeys(SCORE_FIELDS))
+        entry["vetoes"] = []
+        yield entry
+
+
+def subtree_entries(year: int) -> Iterator[dict]:
+    rates: dict[int, list[float | None]] = {}
+    for org_id, month, applicable, compliant in SubtreeMonth.objects.filter(
+        year=year
+    ).values_list("organization_id", "month", "applicable", "compliant").iterator(20000):
+        rates.setdefault(org_id, [None] * 12)[month - 1] = (
+            compliant / applicable if applicable else None
+        )
+    for org_id, code in Organization.objects.values_list("id", "code").iterator(20000):
+        yield {"org_code": code, "compliance_rate": rates.get(org_id, [None] * 12)}
+
+
+def write_report(year: int, path: Path) -> int:
+    """Write the §5 JSON file; returns the number of organizations."""
+    organizations = list(organization_entries(year))
+    document = {"year": year, "organizations": organizations, "subtrees": list(subtree_entries(year))}
+    path.write_text(json.dumps(document, ensure_ascii=False), encoding="utf-8")
+    return len(organizations)

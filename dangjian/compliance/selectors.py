@@ -1,0 +1,121 @@
+"""Reads of stored compliance results for pages, API, reminders and exports (scoped)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from dangjian.compliance.models import BranchYear, ComplianceRun, RuleCheck, SubtreeMonth
+from dangjian.core.periods import month_bit
+
+
+def latest_run(year: int) -> ComplianceRun | None:
+    return ComplianceRun.objects.filter(year=year).first()
+
+
+def subtree_rates(year: int, org_ids) -> dict[int, list[SubtreeMonth | None]]:
+    """Per organization, its 12 SubtreeMonth rows (None where no branch had a rule)."""
+    rates: dict[int, list[SubtreeMonth | None]] = {i: [None] * 12 for i in org_ids}
+    for row in SubtreeMonth.objects.filter(year=year, organization_id__in=list(rates)):
+        rates[row.organization_id][row.month - 1] = row
+    return rates
+
+
+@dataclass
+class RankedOrg:
+    org: object
+    applicable: int
+    compliant: int
+
+    @property
+    def rate(self) -> float | None:
+        return self.compliant / self.applicable if self.applicable else None
+
+
+def ranking(year: int, parent, months: list[int]) -> list[RankedOrg]:
+    """The children of `parent` ranked by 达标率 over `months` (compliant branch-months over
+    judged branch-months), best first; children with no judged branch come last."""
+    from django.db.models import Sum
+
+    from dangjian.orgs.models import Organization
+
+    children = {o.id: o for o in Organization.objects.filter(parent=parent).order_by("path")}
+    sums = (
+        SubtreeMonth.objects.filter(
+            year=year, organization_id__in=list(children), month__in=months
+        )
+        .values("organization_id")
+        .annotate(a=Sum("applicable"), c=Sum("compliant"))
+    )
+    totals = {row["organization_id"]: (row["a"], row["c"]) for row in sums}
+    ranked = [RankedOrg(org, *totals.get(org_id, (0, 0))) for org_id, org in children.items()]
+    ranked.sort(key=lambda r: (r.rate is None, -(r.rate or 0), r.org.path))
+    return ranked
+
+
+def branches_in_month(year: int, org, month: int, status: str | None):
+    """Branch-years in `org`'s subtree judged in `month`, optionally only met/missed."""
+    bit = month_bit(month)
+    qs = (
+        BranchYear.objects.in_subtree(org)
+        .filter(year=year)
+        .extra(where=["(applicable_mask & %s) <> 0"], params=[bit])
+        .select_related("organization")
+        .order_by("organization__path")
+    )
+    if status == "met":
+        qs = qs.extra(where=["(met_mask & %s) <> 0"], params=[bit])
+    elif status == "missed":
+        qs = qs.extra(where=["(met_mask & %s) = 0"], params=[bit])
+    return qs
+
+
+def misses_by_org(year: int, org_ids, month: int | None = None) -> dict[int, list[RuleCheck]]:
+    qs = RuleCheck.objects.filter(year=year, organization_id__in=list(org_ids), pending=False)
+    if month is not None:
+        qs = qs.filter(check_month=month)
+    found: dict[int, list[RuleCheck]] = {}
+    for check in qs:
+        found.setdefault(check.organization_id, []).append(check)
+    return found
+
+
+def consecutive_missed(mask_missed: int, at_least: int) -> int:
+    """Longest run of consecutive missed months, if ≥ at_least, else 0."""
+    best = run = 0
+    for m in range(1, 13):
+        run = run + 1 if mask_missed & month_bit(m) else 0
+        best = max(best, run)
+    return best if best >= at_least else 0
+
+
+def chronic_laggards(year: int, org, at_least: int = 3) -> list[tuple[BranchYear, int]]:
+    """Branches in `org`'s subtree that missed `at_least` or more months in a row (月约谈)."""
+    runs = " OR ".join(
+        f"((applicable_mask & ~met_mask) & {((1 << at_least) - 1) << k}) = "
+        f"{((1 << at_least) - 1) << k}"
+        for k in range(0, 13 - at_least)
+    )
+    rows = (
+        BranchYear.objects.in_subtree(org)
+        .filter(year=year)
+        .extra(where=[runs])
+        .select_related("organization")
+        .order_by("organization__path")
+    )
+    found = []
+    for row in rows:
+        length = consecutive_missed(row.applicable_mask & ~row.met_mask, at_least)
+        if length:
+            found.append((row, length))
+    found.sort(key=lambda item: (-item[1], item[0].organization.path))
+    return found
+
+
+def owed_now(year: int, org):
+    """Checks still owed in the periods in progress (日提醒), branch by branch."""
+    return (
+        RuleCheck.objects.in_subtree(org)
+        .filter(year=year, pending=True)
+        .select_related("organization")
+        .order_by("organization__path", "check_month", "rule_code")
+    )

@@ -1,0 +1,17 @@
+"""C2 organizational-life ledger (三会一课) and party dues (党费)."""
+
+from django.apps import AppConfig
+
+
+class LedgerConfig(AppConfig):
+    name = "dangjian.ledger"
+    label = "ledger"
+    verbose_name = "组织生活台账与党费"
+
+    def ready(self) -> None:
+        from dangjian.imports.registry import register_sheet
+        from dangjian.ledger.dues_sheet import DuesSheet
+        from dangjian.ledger.meeting_sheet import MeetingSheet
+
+        register_sheet(MeetingSheet())
+        register_sheet(DuesSheet())
