@@ -26,6 +26,10 @@ class Perm(models.TextChoices):
     EXPORT = "export", "导出数据"
     VIEW_AUDIT = "view_audit", "查看审计日志"
     MANAGE_USERS = "manage_users", "管理用户"
+    RECORD_LEDGER = "record_ledger", "登记组织生活和党费"
+    MANAGE_RULES = "manage_rules", "管理达标规则和关账"
+    GRANT_EXEMPTION = "grant_exemption", "登记达标豁免"
+    RUN_EVALUATION = "run_evaluation", "重新计算达标情况"
 
 
 ROLE_PERMS: dict[str, frozenset[str]] = {
@@ -38,9 +42,12 @@ ROLE_PERMS: dict[str, frozenset[str]] = {
             Perm.IMPORT,
             Perm.EXPORT,
             Perm.VIEW_AUDIT,
+            Perm.RECORD_LEDGER,
+            Perm.GRANT_EXEMPTION,
+            Perm.RUN_EVALUATION,
         }
     ),
-    Role.SECRETARY: frozenset({Perm.EDIT_MEMBERS, Perm.EXPORT}),
+    Role.SECRETARY: frozenset({Perm.EDIT_MEMBERS, Perm.EXPORT, Perm.RECORD_LEDGER}),
     Role.MEMBER: frozenset(),
     Role.RATER: frozenset(),
     Role.LEADER: frozenset({Perm.EXPORT}),

@@ -94,8 +94,15 @@ def _fill_work_tables(rules: list[RuleSpec], checks: list[Check], year: int) -> 
     sql.insert_many(
         "INSERT INTO cmp_rule VALUES (%s, %s, %s, %s, %s, %s, %s)",
         [
-            (n, r.code, r.label, r.activity_type, r.min_count, r.min_formal_members,
-             r.quorum_percent)
+            (
+                n,
+                r.code,
+                r.label,
+                r.activity_type,
+                r.min_count,
+                r.min_formal_members,
+                r.quorum_percent,
+            )
             for n, r in enumerate(rules, start=1)
         ],
     )
@@ -106,8 +113,14 @@ def _fill_work_tables(rules: list[RuleSpec], checks: list[Check], year: int) -> 
     sql.insert_many(
         "INSERT INTO cmp_check VALUES (%s, %s, %s, %s, %s, %s)",
         [
-            (c.rule_no, c.check_month, c.first_month, c.pending,
-             Month(year, c.check_month).first_day, Month(year, c.check_month).last_day)
+            (
+                c.rule_no,
+                c.check_month,
+                c.first_month,
+                c.pending,
+                Month(year, c.check_month).first_day,
+                Month(year, c.check_month).last_day,
+            )
             for c in checks
         ],
     )

@@ -60,7 +60,7 @@ class ComplianceRule(models.Model):
 
     @property
     def label(self) -> str:
-        """"主题党日 每月≥1次" — how the rule reads on every page."""
+        """ "主题党日 每月≥1次" — how the rule reads on every page."""
         return f"{self.activity_type} {PERIOD_LABELS[self.period]}≥{self.min_count}次"
 
     @property
@@ -144,6 +144,9 @@ class BranchYear(models.Model):
             models.UniqueConstraint(fields=["year", "organization"], name="uniq_branch_year")
         ]
 
+    def __str__(self) -> str:
+        return f"{self.organization_id} {self.year}"
+
     def status(self, month: int) -> bool | None:
         """True met, False missed, None no rule applied (SPEC §5 compliance booleans)."""
         bit = month_bit(month)
@@ -179,6 +182,9 @@ class RuleCheck(models.Model):
         ordering = ["check_month", "rule_code"]
         indexes = [models.Index(fields=["year", "organization"], name="rulecheck_by_org")]
 
+    def __str__(self) -> str:
+        return f"{self.organization_id} {self.year}-{self.check_month} {self.rule_label}"
+
     @property
     def months_label(self) -> str:
         if self.first_month == self.check_month:
@@ -205,6 +211,9 @@ class SubtreeMonth(models.Model):
                 fields=["year", "organization", "month"], name="uniq_subtree_month"
             )
         ]
+
+    def __str__(self) -> str:
+        return f"{self.organization_id} {self.year}-{self.month}"
 
     @property
     def rate(self) -> float | None:
@@ -235,6 +244,9 @@ class MemberWarning(models.Model):
     class Meta:
         ordering = ["organization_id", "-run_length", "member_id"]
         indexes = [models.Index(fields=["year", "organization"], name="warning_by_org")]
+
+    def __str__(self) -> str:
+        return f"{self.member_id} {self.get_kind_display()} {self.run_length}"
 
     @property
     def months_label(self) -> str:

@@ -18,7 +18,6 @@ from dangjian.compliance.selectors import consecutive_missed, latest_run
 from dangjian.notices.models import Notice, NoticeKind
 from dangjian.notices.services import addressed_scopes, send
 from dangjian.orgs.choices import BRANCH_TYPES
-from dangjian.orgs.models import Organization
 
 LAGGARD_MONTHS = 3
 
@@ -140,7 +139,10 @@ def monthly_talks(today: dt.date) -> int:
                 Notice(
                     organization_id=org_id,
                     kind=NoticeKind.MONTHLY,
-                    title=f"月约谈名单：{year}年连续{LAGGARD_MONTHS}个月及以上未达标的支部 {hi - lo} 个",
+                    title=(
+                        f"月约谈名单：{year}年连续{LAGGARD_MONTHS}个月及以上"
+                        f"未达标的支部 {hi - lo} 个"
+                    ),
                     body=names + more,
                     link=link,
                 )

@@ -19,25 +19,28 @@ SCORE_FIELDS = ("party_score", "final_score", "grade", "class", "weak_lax")
 
 
 def _compliance(applicable: int, met: int) -> list[bool | None]:
-    return [
-        (bool(met & month_bit(m)) if applicable & month_bit(m) else None) for m in range(1, 13)
-    ]
+    return [(bool(met & month_bit(m)) if applicable & month_bit(m) else None) for m in range(1, 13)]
 
 
 def organization_entries(year: int) -> Iterator[dict]:
     years = {
         org_id: (applicable, met, arrears)
-        for org_id, applicable, met, arrears in BranchYear.objects.filter(year=year).values_list(
-            "organization_id", "applicable_mask", "met_mask", "dues_arrears"
-        ).iterator(20000)
+        for org_id, applicable, met, arrears in BranchYear.objects.filter(year=year)
+        .values_list("organization_id", "applicable_mask", "met_mask", "dues_arrears")
+        .iterator(20000)
     }
     missed: dict[int, list[dict]] = {}
     for org_id, label, kind, first, month, counted, required in (
         RuleCheck.objects.filter(year=year, pending=False)
         .order_by("organization_id", "check_month", "rule_code")
         .values_list(
-            "organization_id", "rule_label", "activity_type", "first_month", "check_month",
-            "counted", "required",
+            "organization_id",
+            "rule_label",
+            "activity_type",
+            "first_month",
+            "check_month",
+            "counted",
+            "required",
         )
         .iterator(20000)
     ):
@@ -66,9 +69,11 @@ def organization_entries(year: int) -> Iterator[dict]:
 
 def subtree_entries(year: int) -> Iterator[dict]:
     rates: dict[int, list[float | None]] = {}
-    for org_id, month, applicable, compliant in SubtreeMonth.objects.filter(
-        year=year
-    ).values_list("organization_id", "month", "applicable", "compliant").iterator(20000):
+    for org_id, month, applicable, compliant in (
+        SubtreeMonth.objects.filter(year=year)
+        .values_list("organization_id", "month", "applicable", "compliant")
+        .iterator(20000)
+    ):
         rates.setdefault(org_id, [None] * 12)[month - 1] = (
             compliant / applicable if applicable else None
         )
@@ -79,6 +84,10 @@ def subtree_entries(year: int) -> Iterator[dict]:
 def write_report(year: int, path: Path) -> int:
     """Write the §5 JSON file; returns the number of organizations."""
     organizations = list(organization_entries(year))
-    document = {"year": year, "organizations": organizations, "subtrees": list(subtree_entries(year))}
+    document = {
+        "year": year,
+        "organizations": organizations,
+        "subtrees": list(subtree_entries(year)),
+    }
     path.write_text(json.dumps(document, ensure_ascii=False), encoding="utf-8")
     return len(organizations)

@@ -40,9 +40,7 @@ def ranking(year: int, parent, months: list[int]) -> list[RankedOrg]:
 
     children = {o.id: o for o in Organization.objects.filter(parent=parent).order_by("path")}
     sums = (
-        SubtreeMonth.objects.filter(
-            year=year, organization_id__in=list(children), month__in=months
-        )
+        SubtreeMonth.objects.filter(year=year, organization_id__in=list(children), month__in=months)
         .values("organization_id")
         .annotate(a=Sum("applicable"), c=Sum("compliant"))
     )

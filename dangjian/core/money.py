@@ -40,7 +40,7 @@ def yuan_to_fen(value: object, label: str, *, required: bool = True) -> int | No
 
 
 def fen_to_yuan(fen: int | None) -> str:
-    """"12.50" for 1250; empty for None."""
+    """ "12.50" for 1250; empty for None."""
     if fen is None:
         return ""
     sign = "-" if fen < 0 else ""

@@ -996,12 +996,27 @@ def iter_members(size: str, seed: int, orgs: list[tuple] | None = None) -> Itera
 # ---------------------------------------------------------------------------------------------
 
 
-def write_csv_dir(size: str, seed: int, directory: str | Path) -> dict[str, int]:
-    """Write 组织.csv and 党员.csv (UTF-8, header row, dates as YYYY-MM-DD) into `directory`.
+def write_csv_dir(
+    size: str,
+    seed: int,
+    directory: str | Path,
+    ledger_years: Iterable[int] | None = None,
+) -> dict[str, int]:
+    """Write 组织.csv and 党员.csv (UTF-8, header row, dates as YYYY-MM-DD) into `directory`,
+    and, for `ledger_years` (default: 2025 and 2026 up to LEDGER_END), the ledgers 组织生活.csv
+    and 党费.csv (dangjian.demo.ledger); `ledger_years=()` writes the tree and members only.
+    `None` (the default) means ledger.DEMO_LEDGER_YEARS.
 
     This is the CSV-directory form of SPEC §5 that `import_workbook` loads for sizes past
-    Excel's row limit. Returns the number of data rows written per sheet name.
+    Excel's row limit. Returns the number of data rows written per sheet name. Members are
+    streamed once: each member row goes to 党员.csv and, at the same time, to the dues
+    generator, so nothing of the size of the member list is held in memory.
     """
+    from dangjian.demo import ledger
+
+    if ledger_years is None:
+        ledger_years = ledger.DEMO_LEDGER_YEARS
+    years = tuple(sorted(set(ledger_years)))
     out = Path(directory)
     out.mkdir(parents=True, exist_ok=True)
     orgs = generate_orgs(size, seed)
@@ -1009,26 +1024,93 @@ def write_csv_dir(size: str, seed: int, directory: str | Path) -> dict[str, int]
         writer = csv.writer(handle, lineterminator="\n")
         writer.writerow(ORG_COLUMNS)
         writer.writerows(orgs)
-    counter = itertools.count()
-    with open(out / "党员.csv", "w", encoding="utf-8", newline="") as handle:
-        writer = csv.writer(handle, lineterminator="\n")
-        writer.writerow(MEMBER_COLUMNS)
+    counts = {"组织": len(orgs), "党员": 0}
+    per_branch: dict[str, list[int]] = {}  # code -> [formal, total]
+
+    def members() -> Iterator[tuple]:
         # date objects are written via str(), which is ISO YYYY-MM-DD
+        write = member_writer.writerow
+        n = 0
+        for row in iter_members(size, seed, orgs):
+            write(row)
+            n += 1
+            counts_of = per_branch.get(row[6])
+            if counts_of is None:
+                counts_of = per_branch[row[6]] = [0, 0]
+            counts_of[1] += 1
+            if row[5] == "正式":
+                counts_of[0] += 1
+            yield row
+        counts["党员"] = n
+
+    with open(out / "党员.csv", "w", encoding="utf-8", newline="") as handle:
+        member_writer = csv.writer(handle, lineterminator="\n")
+        member_writer.writerow(MEMBER_COLUMNS)
+        if not years:
+            for _row in members():
+                pass
+        else:
+            with open(out / "党费.csv", "w", encoding="utf-8", newline="") as dues_handle:
+                dues_writer = csv.writer(dues_handle, lineterminator="\n")
+                dues_writer.writerow(ledger.DUES_COLUMNS)
+                counter = itertools.count()
+                dues_writer.writerows(
+                    row
+                    for row, _ in zip(
+                        ledger.iter_dues(members(), years, seed), counter, strict=False
+                    )
+                )
+                dues = next(counter)
+    if not years:
+        return counts
+    counter = itertools.count()
+    with open(out / "组织生活.csv", "w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle, lineterminator="\n")
+        writer.writerow(ledger.MEETING_COLUMNS)
+        sizes = {code: (formal, total) for code, (formal, total) in per_branch.items()}
         writer.writerows(
-            row for row, _ in zip(iter_members(size, seed, orgs), counter, strict=False)
+            row
+            for row, _ in zip(ledger.iter_meetings(orgs, sizes, years, seed), counter, strict=False)
         )
-    return {"组织": len(orgs), "党员": next(counter)}
+    counts["组织生活"] = next(counter)
+    counts["党费"] = dues
+    return counts
 
 
 def main(argv: list[str] | None = None) -> int:
     """Command line: write the CSV directory for a size and seed, print counts and seconds."""
-    parser = argparse.ArgumentParser(description="生成演示数据（组织、党员）CSV 目录")
+    from dangjian.demo.ledger import DEMO_LEDGER_YEARS, LEDGER_END
+
+    def years(text: str) -> tuple[int, ...]:
+        """Years from "2025,2026"; "" or "none" means none."""
+        text = text.strip()
+        if text in ("", "none"):
+            return ()
+        try:
+            return tuple(sorted({int(part) for part in text.replace("，", ",").split(",") if part}))
+        except ValueError:
+            raise argparse.ArgumentTypeError(
+                f"年份应为逗号分隔的四位数字，如 2025,2026：{text}"
+            ) from None
+
+    parser = argparse.ArgumentParser(
+        description="生成演示数据（组织、党员、组织生活、党费）CSV 目录"
+    )
     parser.add_argument("--size", choices=SIZES, default="county")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--out", required=True, help="目标目录")
+    parser.add_argument(
+        "--ledger-years",
+        type=years,
+        default=DEMO_LEDGER_YEARS,
+        help=(
+            "生成台账（组织生活、党费）的年份，逗号分隔，默认 "
+            f"{','.join(map(str, DEMO_LEDGER_YEARS))}（截至 {LEDGER_END}）；none 表示不生成台账"
+        ),
+    )
     args = parser.parse_args(argv)
     started = time.perf_counter()
-    counts = write_csv_dir(args.size, args.seed, args.out)
+    counts = write_csv_dir(args.size, args.seed, args.out, ledger_years=args.ledger_years)
     elapsed = time.perf_counter() - started
     for sheet, rows in counts.items():
         print(f"{sheet}: {rows}")

@@ -97,7 +97,9 @@ class DuesSheet(SheetImporter):
 
     def apply(self, ctx: ImportContext) -> SheetResult:
         plan: DuesPlan = ctx.state[SHEET]
-        ids = {h: pk for h, (pk, _path) in _members_by_hash(sorted({r[1] for r in plan.rows})).items()}
+        ids = {
+            h: pk for h, (pk, _path) in _members_by_hash(sorted({r[1] for r in plan.rows})).items()
+        }
         years = sorted({r[2] for r in plan.rows})
         member_ids = set(ids.values())
         existing: dict[tuple, tuple[int, int, int]] = {}
@@ -134,7 +136,9 @@ class DuesSheet(SheetImporter):
         rows = (
             DuesPayment.objects.visible_to(user)
             .order_by("member_id", "year", "month")
-            .values_list("member__id_enc", "member__id_masked", "year", "month", "due_fen", "paid_fen")
+            .values_list(
+                "member__id_enc", "member__id_masked", "year", "month", "due_fen", "paid_fen"
+            )
         )
         for id_enc, masked, year, month, due, paid in rows.iterator(20000):
             shown = pii.decrypt(id_enc) if reveal_pii else masked

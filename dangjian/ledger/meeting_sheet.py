@@ -40,7 +40,13 @@ def _existing_meetings(codes: list[str], first, last) -> dict[tuple, tuple[int, 
         Meeting.objects.filter(held_on__gte=first, held_on__lte=last)
         .order_by()
         .values_list(
-            "organization_id", "activity_type", "held_on", "topic", "id", "expected", "present",
+            "organization_id",
+            "activity_type",
+            "held_on",
+            "topic",
+            "id",
+            "expected",
+            "present",
             "has_attendance",
         )
     )
@@ -79,7 +85,9 @@ class MeetingSheet(SheetImporter):
                     ctx.error(SHEET, row.number, column, exc.message)
                     failed = True
             try:
-                exp, pre = v.clean_attendance_counts(row.values.get("应到人数"), row.values.get("实到人数"))
+                exp, pre = v.clean_attendance_counts(
+                    row.values.get("应到人数"), row.values.get("实到人数")
+                )
             except BusinessError as exc:
                 column = v.COLUMN_OF_MEETING_FIELD.get(exc.field, "应到人数")
                 ctx.error(SHEET, row.number, column, exc.message)
@@ -91,7 +99,9 @@ class MeetingSheet(SheetImporter):
                     ctx.error(SHEET, row.number, "组织编码", f"组织编码 {code} 不存在")
                     failed = True
                 elif not info.is_active:
-                    ctx.error(SHEET, row.number, "组织编码", f"组织 {code} 已撤销，不能登记组织生活")
+                    ctx.error(
+                        SHEET, row.number, "组织编码", f"组织 {code} 已撤销，不能登记组织生活"
+                    )
                     failed = True
                 elif "活动类型" in values:
                     try:
@@ -103,7 +113,12 @@ class MeetingSheet(SheetImporter):
                 continue
             key = (code, values["活动类型"], values["日期"], values["主题"])
             if key in seen:
-                ctx.error(SHEET, row.number, "主题", f"与第{seen[key]}行是同一次活动（组织、类型、日期、主题都相同）")
+                ctx.error(
+                    SHEET,
+                    row.number,
+                    "主题",
+                    f"与第{seen[key]}行是同一次活动（组织、类型、日期、主题都相同）",
+                )
                 continue
             seen[key] = row.number
             plan.rows.append((row.number, *key, exp, pre))
@@ -116,7 +131,9 @@ class MeetingSheet(SheetImporter):
             found = plan.existing.get(tuple(key))
             if found and found[3] and (found[1], found[2]) != (exp, pre):
                 ctx.error(
-                    SHEET, number, "应到人数",
+                    SHEET,
+                    number,
+                    "应到人数",
                     f"该活动已在系统中逐人签到（应到{found[1]}、实到{found[2]}），人数以签到为准，不能由导入修改",
                 )
         ctx.state[SHEET] = plan
@@ -141,8 +158,18 @@ class MeetingSheet(SheetImporter):
         result.created = insert_rows(
             Meeting,
             [
-                "organization", "activity_type", "held_on", "topic", "first_topic", "expected",
-                "present", "minutes", "has_attendance", "recorded_by", "created_at", "updated_at",
+                "organization",
+                "activity_type",
+                "held_on",
+                "topic",
+                "first_topic",
+                "expected",
+                "present",
+                "minutes",
+                "has_attendance",
+                "recorded_by",
+                "created_at",
+                "updated_at",
             ],
             new_rows,
         )
@@ -159,4 +186,3 @@ class MeetingSheet(SheetImporter):
         )
         for code, kind, day, topic, exp, pre in rows.iterator(20000):
             yield (code, kind, day.isoformat(), topic, exp, pre)
-

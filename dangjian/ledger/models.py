@@ -71,6 +71,9 @@ class Attendance(models.Model):
         ]
         indexes = [models.Index(fields=["member", "status"], name="attendance_by_member")]
 
+    def __str__(self) -> str:
+        return f"{self.meeting_id} {self.member_id} {self.status}"
+
 
 class MeetingAttachment(models.Model):
     """A PDF or image of the minutes, served only through a scoped view."""

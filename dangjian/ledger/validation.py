@@ -85,9 +85,7 @@ def check_activity_fits(activity_type: str, org_type: str, org_name: str = "") -
     """Branch meetings (all but 党课) are held by a 党支部 or 临时党支部."""
     if activity_type in BRANCH_ONLY_ACTIVITIES and org_type not in BRANCH_TYPES:
         who = f"“{org_name}”" if org_name else "该组织"
-        raise BusinessError(
-            f"{activity_type}只能由党支部召开，{who}是{org_type}", "organization"
-        )
+        raise BusinessError(f"{activity_type}只能由党支部召开，{who}是{org_type}", "organization")
 
 
 def clean_dues_month(value: object, today: dt.date, closed: frozenset[int]) -> Month:

@@ -52,3 +52,6 @@ class NoticeRead(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["notice", "user"], name="uniq_notice_read")]
+
+    def __str__(self) -> str:
+        return f"{self.notice_id} {self.user_id}"

@@ -19,9 +19,7 @@ def addressed_scopes() -> list[tuple[int, str, str]]:
         .values("scope_id")
         .distinct()
     )
-    return list(
-        Organization.objects.filter(id__in=scope_ids).values_list("id", "path", "org_type")
-    )
+    return list(Organization.objects.filter(id__in=scope_ids).values_list("id", "path", "org_type"))
 
 
 def send(notices: list[Notice]) -> int:

@@ -446,7 +446,7 @@ class OrganizationSheet(SheetImporter):
                     plan.rows[c].staff_count,
                     plan.rows[c].party_staff_count,
                     None,
-                    today,
+                    None,  # the sheet has no founding date; the history records the import
                     True,
                     now,
                 )

@@ -24,3 +24,34 @@ document.addEventListener("htmx:configRequest", function (event) {
   const token = document.querySelector("meta[name=csrf-token]");
   if (token) event.detail.headers["X-CSRFToken"] = token.content;
 });
+// Meeting roll call: show 实到 as boxes are ticked; a ticked member needs no leave reason.
+function updateRollCall() {
+  const form = document.querySelector(".meeting-form");
+  if (!form) return;
+  const present = form.querySelectorAll(".present-box:checked").length;
+  const out = form.querySelector("[data-count=present]");
+  if (out) out.textContent = String(present);
+  form.querySelectorAll(".roll-call .list-group-item").forEach(function (row) {
+    const box = row.querySelector(".present-box");
+    const reason = row.querySelector(".reason");
+    if (box && reason) reason.hidden = box.checked;
+  });
+}
+document.addEventListener("change", function (event) {
+  if (event.target.matches(".present-box")) updateRollCall();
+});
+document.addEventListener("DOMContentLoaded", updateRollCall);
+// Dues: copy every 应交 into an empty 实交.
+document.addEventListener("click", function (event) {
+  const button = event.target.closest("[data-fill-paid]");
+  if (!button) return;
+  button.closest("form").querySelectorAll("input[name^=due_]").forEach(function (due) {
+    const paid = due.closest("tr").querySelector("input[name^=paid_]");
+    if (paid && !paid.value) paid.value = due.value;
+  });
+});
+// Forms that need a confirmation before they post.
+document.addEventListener("submit", function (event) {
+  const form = event.target.closest("form.confirm");
+  if (form && !window.confirm(form.dataset.confirm || "确定吗？")) event.preventDefault();
+});

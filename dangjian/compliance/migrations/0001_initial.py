@@ -5,139 +5,306 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('members', '0004_fill_subtree_rollups'),
-        ('orgs', '0005_search_order_index'),
+        ("members", "0004_fill_subtree_rollups"),
+        ("orgs", "0005_search_order_index"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ComplianceRun',
+            name="ComplianceRun",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('year', models.PositiveSmallIntegerField(unique=True, verbose_name='年度')),
-                ('judged_through', models.PositiveSmallIntegerField(default=12, verbose_name='已评价至月份')),
-                ('current_month', models.PositiveSmallIntegerField(blank=True, null=True, verbose_name='进行中月份')),
-                ('rules', models.JSONField(default=list, verbose_name='所用规则')),
-                ('stats', models.JSONField(default=dict, verbose_name='统计')),
-                ('seconds', models.FloatField(default=0, verbose_name='耗时（秒）')),
-                ('computed_at', models.DateTimeField(verbose_name='计算时间')),
-                ('actor_label', models.CharField(max_length=100, verbose_name='发起人')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("year", models.PositiveSmallIntegerField(unique=True, verbose_name="年度")),
+                (
+                    "judged_through",
+                    models.PositiveSmallIntegerField(default=12, verbose_name="已评价至月份"),
+                ),
+                (
+                    "current_month",
+                    models.PositiveSmallIntegerField(
+                        blank=True, null=True, verbose_name="进行中月份"
+                    ),
+                ),
+                ("rules", models.JSONField(default=list, verbose_name="所用规则")),
+                ("stats", models.JSONField(default=dict, verbose_name="统计")),
+                ("seconds", models.FloatField(default=0, verbose_name="耗时（秒）")),
+                ("computed_at", models.DateTimeField(verbose_name="计算时间")),
+                ("actor_label", models.CharField(max_length=100, verbose_name="发起人")),
             ],
             options={
-                'verbose_name': '达标评价',
-                'verbose_name_plural': '达标评价',
-                'ordering': ['-year'],
+                "verbose_name": "达标评价",
+                "verbose_name_plural": "达标评价",
+                "ordering": ["-year"],
             },
         ),
         migrations.CreateModel(
-            name='ComplianceRule',
+            name="ComplianceRule",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('year', models.PositiveSmallIntegerField(blank=True, null=True, verbose_name='年度')),
-                ('code', models.SlugField(max_length=40, verbose_name='代码')),
-                ('activity_type', models.CharField(choices=[('支部党员大会', '支部党员大会'), ('支部委员会', '支部委员会'), ('党小组会', '党小组会'), ('党课', '党课'), ('主题党日', '主题党日'), ('组织生活会', '组织生活会'), ('民主评议党员', '民主评议党员')], max_length=10, verbose_name='活动类型')),
-                ('period', models.CharField(choices=[('month', '每月'), ('quarter', '每季度'), ('year', '每年')], max_length=10, verbose_name='周期')),
-                ('min_count', models.PositiveSmallIntegerField(default=1, verbose_name='每周期至少次数')),
-                ('applies_to', models.JSONField(default=list, verbose_name='适用组织类型')),
-                ('min_formal_members', models.PositiveSmallIntegerField(blank=True, help_text='如支部委员会只适用于正式党员≥7人的支部', null=True, verbose_name='正式党员数下限')),
-                ('quorum_percent', models.PositiveSmallIntegerField(default=50, help_text='实到人数须超过应到人数的该比例才计入', verbose_name='到会比例（%）')),
-                ('is_active', models.BooleanField(default=True, verbose_name='启用')),
-                ('sort_order', models.PositiveSmallIntegerField(default=0, verbose_name='排序')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "year",
+                    models.PositiveSmallIntegerField(blank=True, null=True, verbose_name="年度"),
+                ),
+                ("code", models.SlugField(max_length=40, verbose_name="代码")),
+                (
+                    "activity_type",
+                    models.CharField(
+                        choices=[
+                            ("支部党员大会", "支部党员大会"),
+                            ("支部委员会", "支部委员会"),
+                            ("党小组会", "党小组会"),
+                            ("党课", "党课"),
+                            ("主题党日", "主题党日"),
+                            ("组织生活会", "组织生活会"),
+                            ("民主评议党员", "民主评议党员"),
+                        ],
+                        max_length=10,
+                        verbose_name="活动类型",
+                    ),
+                ),
+                (
+                    "period",
+                    models.CharField(
+                        choices=[("month", "每月"), ("quarter", "每季度"), ("year", "每年")],
+                        max_length=10,
+                        verbose_name="周期",
+                    ),
+                ),
+                (
+                    "min_count",
+                    models.PositiveSmallIntegerField(default=1, verbose_name="每周期至少次数"),
+                ),
+                ("applies_to", models.JSONField(default=list, verbose_name="适用组织类型")),
+                (
+                    "min_formal_members",
+                    models.PositiveSmallIntegerField(
+                        blank=True,
+                        help_text="如支部委员会只适用于正式党员≥7人的支部",
+                        null=True,
+                        verbose_name="正式党员数下限",
+                    ),
+                ),
+                (
+                    "quorum_percent",
+                    models.PositiveSmallIntegerField(
+                        default=50,
+                        help_text="实到人数须超过应到人数的该比例才计入",
+                        verbose_name="到会比例（%）",
+                    ),
+                ),
+                ("is_active", models.BooleanField(default=True, verbose_name="启用")),
+                ("sort_order", models.PositiveSmallIntegerField(default=0, verbose_name="排序")),
             ],
             options={
-                'verbose_name': '达标规则',
-                'verbose_name_plural': '达标规则',
-                'ordering': ['year', 'sort_order', 'id'],
-                'constraints': [models.UniqueConstraint(fields=('year', 'code'), name='uniq_rule_year_code'), models.UniqueConstraint(condition=models.Q(('year', None)), fields=('code',), name='uniq_default_rule_code'), models.CheckConstraint(condition=models.Q(('quorum_percent__lte', 100)), name='rule_quorum_percent'), models.CheckConstraint(condition=models.Q(('min_count__gte', 1)), name='rule_min_count')],
+                "verbose_name": "达标规则",
+                "verbose_name_plural": "达标规则",
+                "ordering": ["year", "sort_order", "id"],
+                "constraints": [
+                    models.UniqueConstraint(fields=("year", "code"), name="uniq_rule_year_code"),
+                    models.UniqueConstraint(
+                        condition=models.Q(("year", None)),
+                        fields=("code",),
+                        name="uniq_default_rule_code",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("quorum_percent__lte", 100)), name="rule_quorum_percent"
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("min_count__gte", 1)), name="rule_min_count"
+                    ),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='BranchYear',
+            name="BranchYear",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('year', models.PositiveSmallIntegerField(verbose_name='年度')),
-                ('applicable_mask', models.PositiveIntegerField(default=0)),
-                ('met_mask', models.PositiveIntegerField(default=0)),
-                ('formal_members', models.PositiveIntegerField(default=0, verbose_name='正式党员数')),
-                ('dues_arrears', models.PositiveIntegerField(default=0, verbose_name='欠缴党费人数')),
-                ('organization', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='orgs.organization')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("year", models.PositiveSmallIntegerField(verbose_name="年度")),
+                ("applicable_mask", models.PositiveIntegerField(default=0)),
+                ("met_mask", models.PositiveIntegerField(default=0)),
+                (
+                    "formal_members",
+                    models.PositiveIntegerField(default=0, verbose_name="正式党员数"),
+                ),
+                (
+                    "dues_arrears",
+                    models.PositiveIntegerField(default=0, verbose_name="欠缴党费人数"),
+                ),
+                (
+                    "organization",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="orgs.organization",
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('year', 'organization'), name='uniq_branch_year')],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("year", "organization"), name="uniq_branch_year"
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Exemption',
+            name="Exemption",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('rule_code', models.SlugField(blank=True, max_length=40, verbose_name='规则')),
-                ('first_month', models.DateField(verbose_name='起始月份')),
-                ('last_month', models.DateField(verbose_name='截止月份')),
-                ('reason', models.CharField(max_length=200, verbose_name='原因')),
-                ('created_by', models.CharField(max_length=100, verbose_name='经办人')),
-                ('created_at', models.DateTimeField(verbose_name='登记时间')),
-                ('organization', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='orgs.organization', verbose_name='组织')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("rule_code", models.SlugField(blank=True, max_length=40, verbose_name="规则")),
+                ("first_month", models.DateField(verbose_name="起始月份")),
+                ("last_month", models.DateField(verbose_name="截止月份")),
+                ("reason", models.CharField(max_length=200, verbose_name="原因")),
+                ("created_by", models.CharField(max_length=100, verbose_name="经办人")),
+                ("created_at", models.DateTimeField(verbose_name="登记时间")),
+                (
+                    "organization",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="orgs.organization",
+                        verbose_name="组织",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '豁免',
-                'verbose_name_plural': '豁免',
-                'ordering': ['-first_month', '-id'],
-                'constraints': [models.CheckConstraint(condition=models.Q(('first_month__lte', models.F('last_month'))), name='exemption_months_ordered')],
+                "verbose_name": "豁免",
+                "verbose_name_plural": "豁免",
+                "ordering": ["-first_month", "-id"],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(("first_month__lte", models.F("last_month"))),
+                        name="exemption_months_ordered",
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='MemberWarning',
+            name="MemberWarning",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('year', models.PositiveSmallIntegerField(verbose_name='年度')),
-                ('kind', models.CharField(choices=[('dues', '连续未交党费'), ('life', '连续未参加组织生活')], max_length=10, verbose_name='类型')),
-                ('run_length', models.PositiveSmallIntegerField(verbose_name='连续月数')),
-                ('first_month', models.PositiveSmallIntegerField(verbose_name='起始月份')),
-                ('last_month', models.PositiveSmallIntegerField(verbose_name='截止月份')),
-                ('member', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='members.member')),
-                ('organization', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='orgs.organization')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("year", models.PositiveSmallIntegerField(verbose_name="年度")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("dues", "连续未交党费"), ("life", "连续未参加组织生活")],
+                        max_length=10,
+                        verbose_name="类型",
+                    ),
+                ),
+                ("run_length", models.PositiveSmallIntegerField(verbose_name="连续月数")),
+                ("first_month", models.PositiveSmallIntegerField(verbose_name="起始月份")),
+                ("last_month", models.PositiveSmallIntegerField(verbose_name="截止月份")),
+                (
+                    "member",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="members.member",
+                    ),
+                ),
+                (
+                    "organization",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="orgs.organization",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['organization_id', '-run_length', 'member_id'],
-                'indexes': [models.Index(fields=['year', 'organization'], name='warning_by_org')],
+                "ordering": ["organization_id", "-run_length", "member_id"],
+                "indexes": [models.Index(fields=["year", "organization"], name="warning_by_org")],
             },
         ),
         migrations.CreateModel(
-            name='RuleCheck',
+            name="RuleCheck",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('year', models.PositiveSmallIntegerField(verbose_name='年度')),
-                ('rule_code', models.SlugField(max_length=40)),
-                ('rule_label', models.CharField(max_length=60, verbose_name='规则')),
-                ('activity_type', models.CharField(max_length=10, verbose_name='活动类型')),
-                ('check_month', models.PositiveSmallIntegerField(verbose_name='判定月份')),
-                ('first_month', models.PositiveSmallIntegerField(verbose_name='起始月份')),
-                ('counted', models.PositiveIntegerField(verbose_name='有效次数')),
-                ('required', models.PositiveIntegerField(verbose_name='要求次数')),
-                ('pending', models.BooleanField(default=False, verbose_name='进行中')),
-                ('organization', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='orgs.organization')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("year", models.PositiveSmallIntegerField(verbose_name="年度")),
+                ("rule_code", models.SlugField(max_length=40)),
+                ("rule_label", models.CharField(max_length=60, verbose_name="规则")),
+                ("activity_type", models.CharField(max_length=10, verbose_name="活动类型")),
+                ("check_month", models.PositiveSmallIntegerField(verbose_name="判定月份")),
+                ("first_month", models.PositiveSmallIntegerField(verbose_name="起始月份")),
+                ("counted", models.PositiveIntegerField(verbose_name="有效次数")),
+                ("required", models.PositiveIntegerField(verbose_name="要求次数")),
+                ("pending", models.BooleanField(default=False, verbose_name="进行中")),
+                (
+                    "organization",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="orgs.organization",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['check_month', 'rule_code'],
-                'indexes': [models.Index(fields=['year', 'organization'], name='rulecheck_by_org')],
+                "ordering": ["check_month", "rule_code"],
+                "indexes": [models.Index(fields=["year", "organization"], name="rulecheck_by_org")],
             },
         ),
         migrations.CreateModel(
-            name='SubtreeMonth',
+            name="SubtreeMonth",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('year', models.PositiveSmallIntegerField(verbose_name='年度')),
-                ('month', models.PositiveSmallIntegerField(verbose_name='月份')),
-                ('applicable', models.PositiveIntegerField(verbose_name='适用支部数')),
-                ('compliant', models.PositiveIntegerField(verbose_name='达标支部数')),
-                ('organization', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='orgs.organization')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("year", models.PositiveSmallIntegerField(verbose_name="年度")),
+                ("month", models.PositiveSmallIntegerField(verbose_name="月份")),
+                ("applicable", models.PositiveIntegerField(verbose_name="适用支部数")),
+                ("compliant", models.PositiveIntegerField(verbose_name="达标支部数")),
+                (
+                    "organization",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="orgs.organization",
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('year', 'organization', 'month'), name='uniq_subtree_month')],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("year", "organization", "month"), name="uniq_subtree_month"
+                    )
+                ],
             },
         ),
     ]

@@ -5,134 +5,287 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('members', '0004_fill_subtree_rollups'),
-        ('orgs', '0005_search_order_index'),
+        ("members", "0004_fill_subtree_rollups"),
+        ("orgs", "0005_search_order_index"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ClosedYear',
+            name="ClosedYear",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('year', models.PositiveSmallIntegerField(unique=True, verbose_name='年度')),
-                ('closed_at', models.DateTimeField(verbose_name='关账时间')),
-                ('closed_by', models.CharField(max_length=100, verbose_name='经办人')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("year", models.PositiveSmallIntegerField(unique=True, verbose_name="年度")),
+                ("closed_at", models.DateTimeField(verbose_name="关账时间")),
+                ("closed_by", models.CharField(max_length=100, verbose_name="经办人")),
             ],
             options={
-                'verbose_name': '已关账年度',
-                'verbose_name_plural': '已关账年度',
+                "verbose_name": "已关账年度",
+                "verbose_name_plural": "已关账年度",
             },
         ),
         migrations.CreateModel(
-            name='DuesBracket',
+            name="DuesBracket",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('category', models.CharField(choices=[('employed', '在职'), ('retired', '离退休'), ('farmer', '农民'), ('low_income', '学生/下岗失业/依靠救济')], max_length=20, verbose_name='缴纳类别')),
-                ('up_to_fen', models.PositiveIntegerField(blank=True, null=True, verbose_name='月收入上限（分，含）')),
-                ('basis_points', models.PositiveIntegerField(blank=True, null=True, verbose_name='比例（万分之）')),
-                ('fixed_fen', models.PositiveIntegerField(blank=True, null=True, verbose_name='固定金额（分）')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "category",
+                    models.CharField(
+                        choices=[
+                            ("employed", "在职"),
+                            ("retired", "离退休"),
+                            ("farmer", "农民"),
+                            ("low_income", "学生/下岗失业/依靠救济"),
+                        ],
+                        max_length=20,
+                        verbose_name="缴纳类别",
+                    ),
+                ),
+                (
+                    "up_to_fen",
+                    models.PositiveIntegerField(
+                        blank=True, null=True, verbose_name="月收入上限（分，含）"
+                    ),
+                ),
+                (
+                    "basis_points",
+                    models.PositiveIntegerField(
+                        blank=True, null=True, verbose_name="比例（万分之）"
+                    ),
+                ),
+                (
+                    "fixed_fen",
+                    models.PositiveIntegerField(
+                        blank=True, null=True, verbose_name="固定金额（分）"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '党费标准',
-                'verbose_name_plural': '党费标准',
-                'ordering': ['category', models.OrderBy(models.F('up_to_fen'), nulls_last=True)],
+                "verbose_name": "党费标准",
+                "verbose_name_plural": "党费标准",
+                "ordering": ["category", models.OrderBy(models.F("up_to_fen"), nulls_last=True)],
             },
         ),
         migrations.CreateModel(
-            name='Meeting',
+            name="Meeting",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('activity_type', models.CharField(choices=[('支部党员大会', '支部党员大会'), ('支部委员会', '支部委员会'), ('党小组会', '党小组会'), ('党课', '党课'), ('主题党日', '主题党日'), ('组织生活会', '组织生活会'), ('民主评议党员', '民主评议党员')], max_length=10, verbose_name='活动类型')),
-                ('held_on', models.DateField(verbose_name='日期')),
-                ('topic', models.CharField(max_length=200, verbose_name='主题')),
-                ('first_topic', models.BooleanField(default=False, verbose_name='第一议题')),
-                ('expected', models.PositiveIntegerField(verbose_name='应到人数')),
-                ('present', models.PositiveIntegerField(verbose_name='实到人数')),
-                ('minutes', models.TextField(blank=True, verbose_name='会议记录')),
-                ('has_attendance', models.BooleanField(default=False, verbose_name='逐人签到')),
-                ('recorded_by', models.CharField(blank=True, max_length=100, verbose_name='记录人')),
-                ('created_at', models.DateTimeField(verbose_name='创建时间')),
-                ('updated_at', models.DateTimeField(verbose_name='更新时间')),
-                ('organization', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='meetings', to='orgs.organization', verbose_name='组织')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "activity_type",
+                    models.CharField(
+                        choices=[
+                            ("支部党员大会", "支部党员大会"),
+                            ("支部委员会", "支部委员会"),
+                            ("党小组会", "党小组会"),
+                            ("党课", "党课"),
+                            ("主题党日", "主题党日"),
+                            ("组织生活会", "组织生活会"),
+                            ("民主评议党员", "民主评议党员"),
+                        ],
+                        max_length=10,
+                        verbose_name="活动类型",
+                    ),
+                ),
+                ("held_on", models.DateField(verbose_name="日期")),
+                ("topic", models.CharField(max_length=200, verbose_name="主题")),
+                ("first_topic", models.BooleanField(default=False, verbose_name="第一议题")),
+                ("expected", models.PositiveIntegerField(verbose_name="应到人数")),
+                ("present", models.PositiveIntegerField(verbose_name="实到人数")),
+                ("minutes", models.TextField(blank=True, verbose_name="会议记录")),
+                ("has_attendance", models.BooleanField(default=False, verbose_name="逐人签到")),
+                (
+                    "recorded_by",
+                    models.CharField(blank=True, max_length=100, verbose_name="记录人"),
+                ),
+                ("created_at", models.DateTimeField(verbose_name="创建时间")),
+                ("updated_at", models.DateTimeField(verbose_name="更新时间")),
+                (
+                    "organization",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="meetings",
+                        to="orgs.organization",
+                        verbose_name="组织",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '组织生活',
-                'verbose_name_plural': '组织生活',
-                'ordering': ['-held_on', '-id'],
+                "verbose_name": "组织生活",
+                "verbose_name_plural": "组织生活",
+                "ordering": ["-held_on", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='Attendance',
+            name="Attendance",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('status', models.CharField(choices=[('present', '出席'), ('leave', '请假'), ('absent', '缺席')], max_length=10, verbose_name='出勤')),
-                ('leave_reason', models.CharField(blank=True, max_length=100, verbose_name='请假事由')),
-                ('member', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='attendance', to='members.member')),
-                ('meeting', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='attendance', to='ledger.meeting')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("present", "出席"), ("leave", "请假"), ("absent", "缺席")],
+                        max_length=10,
+                        verbose_name="出勤",
+                    ),
+                ),
+                (
+                    "leave_reason",
+                    models.CharField(blank=True, max_length=100, verbose_name="请假事由"),
+                ),
+                (
+                    "member",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="attendance",
+                        to="members.member",
+                    ),
+                ),
+                (
+                    "meeting",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="attendance",
+                        to="ledger.meeting",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '出勤',
-                'verbose_name_plural': '出勤',
+                "verbose_name": "出勤",
+                "verbose_name_plural": "出勤",
             },
         ),
         migrations.CreateModel(
-            name='MeetingAttachment',
+            name="MeetingAttachment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('file', models.FileField(upload_to='meetings/%Y/%m/')),
-                ('original_name', models.CharField(max_length=200, verbose_name='文件名')),
-                ('content_type', models.CharField(max_length=50)),
-                ('size', models.PositiveIntegerField(verbose_name='大小')),
-                ('uploaded_at', models.DateTimeField(verbose_name='上传时间')),
-                ('meeting', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='attachments', to='ledger.meeting')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("file", models.FileField(upload_to="meetings/%Y/%m/")),
+                ("original_name", models.CharField(max_length=200, verbose_name="文件名")),
+                ("content_type", models.CharField(max_length=50)),
+                ("size", models.PositiveIntegerField(verbose_name="大小")),
+                ("uploaded_at", models.DateTimeField(verbose_name="上传时间")),
+                (
+                    "meeting",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="attachments",
+                        to="ledger.meeting",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '附件',
-                'verbose_name_plural': '附件',
+                "verbose_name": "附件",
+                "verbose_name_plural": "附件",
             },
         ),
         migrations.CreateModel(
-            name='DuesPayment',
+            name="DuesPayment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('year', models.PositiveSmallIntegerField(verbose_name='年')),
-                ('month', models.PositiveSmallIntegerField(verbose_name='月')),
-                ('due_fen', models.PositiveIntegerField(verbose_name='应交（分）')),
-                ('paid_fen', models.PositiveIntegerField(verbose_name='实交（分）')),
-                ('income_fen', models.PositiveIntegerField(blank=True, null=True, verbose_name='月收入（分）')),
-                ('category', models.CharField(choices=[('employed', '在职'), ('retired', '离退休'), ('farmer', '农民'), ('low_income', '学生/下岗失业/依靠救济')], default='employed', max_length=20, verbose_name='缴纳类别')),
-                ('updated_at', models.DateTimeField(verbose_name='更新时间')),
-                ('member', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='dues', to='members.member', verbose_name='党员')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("year", models.PositiveSmallIntegerField(verbose_name="年")),
+                ("month", models.PositiveSmallIntegerField(verbose_name="月")),
+                ("due_fen", models.PositiveIntegerField(verbose_name="应交（分）")),
+                ("paid_fen", models.PositiveIntegerField(verbose_name="实交（分）")),
+                (
+                    "income_fen",
+                    models.PositiveIntegerField(blank=True, null=True, verbose_name="月收入（分）"),
+                ),
+                (
+                    "category",
+                    models.CharField(
+                        choices=[
+                            ("employed", "在职"),
+                            ("retired", "离退休"),
+                            ("farmer", "农民"),
+                            ("low_income", "学生/下岗失业/依靠救济"),
+                        ],
+                        default="employed",
+                        max_length=20,
+                        verbose_name="缴纳类别",
+                    ),
+                ),
+                ("updated_at", models.DateTimeField(verbose_name="更新时间")),
+                (
+                    "member",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="dues",
+                        to="members.member",
+                        verbose_name="党员",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '党费',
-                'verbose_name_plural': '党费',
-                'indexes': [models.Index(fields=['year', 'member'], name='dues_by_year')],
-                'constraints': [models.UniqueConstraint(fields=('member', 'year', 'month'), name='uniq_dues_month'), models.CheckConstraint(condition=models.Q(('month__gte', 1), ('month__lte', 12)), name='dues_month_range')],
+                "verbose_name": "党费",
+                "verbose_name_plural": "党费",
+                "indexes": [models.Index(fields=["year", "member"], name="dues_by_year")],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("member", "year", "month"), name="uniq_dues_month"
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("month__gte", 1), ("month__lte", 12)),
+                        name="dues_month_range",
+                    ),
+                ],
             },
         ),
         migrations.AddIndex(
-            model_name='meeting',
-            index=models.Index(fields=['held_on', 'organization'], name='meeting_by_date'),
+            model_name="meeting",
+            index=models.Index(fields=["held_on", "organization"], name="meeting_by_date"),
         ),
         migrations.AddConstraint(
-            model_name='meeting',
-            constraint=models.UniqueConstraint(fields=('organization', 'activity_type', 'held_on', 'topic'), name='uniq_meeting_key'),
+            model_name="meeting",
+            constraint=models.UniqueConstraint(
+                fields=("organization", "activity_type", "held_on", "topic"),
+                name="uniq_meeting_key",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='meeting',
-            constraint=models.CheckConstraint(condition=models.Q(('present__lte', models.F('expected'))), name='present_le_expected'),
+            model_name="meeting",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("present__lte", models.F("expected"))),
+                name="present_le_expected",
+            ),
         ),
         migrations.AddIndex(
-            model_name='attendance',
-            index=models.Index(fields=['member', 'status'], name='attendance_by_member'),
+            model_name="attendance",
+            index=models.Index(fields=["member", "status"], name="attendance_by_member"),
         ),
         migrations.AddConstraint(
-            model_name='attendance',
-            constraint=models.UniqueConstraint(fields=('meeting', 'member'), name='uniq_attendance'),
+            model_name="attendance",
+            constraint=models.UniqueConstraint(
+                fields=("meeting", "member"), name="uniq_attendance"
+            ),
         ),
     ]
