@@ -70,3 +70,30 @@ def ensure_demo_users() -> list[tuple[str, str, str, str]]:
         user.save()
         printed.append((username, password, Role(role).label, scope.name))
     return printed
+
+
+def evaluate_demo_years() -> list[str]:
+    """Compute compliance of the years that have ledgers and send today's reminders, so the
+    pages and the inbox of a fresh demo are not empty."""
+    from django.utils import timezone
+
+    from dangjian.compliance import reminders
+    from dangjian.compliance.engine import evaluate_year
+    from dangjian.ledger.models import Meeting
+
+    today = timezone.localdate()
+    years = sorted({d.year for d in Meeting.objects.dates("held_on", "year")} | {today.year})
+    lines = []
+    for year in years:
+        result = evaluate_year(year, today=today)
+        lines.append(
+            f"{year}年度达标评价：{result.stats['organizations']} 个支部，"
+            f"欠缴党费 {result.stats['dues_arrears']} 人，用时 {result.seconds:.1f} 秒"
+        )
+    sent = (
+        reminders.daily_reminders(today)
+        + reminders.weekly_bulletin(today)
+        + reminders.monthly_talks(today)
+    )
+    lines.append(f"已发送提醒与通报 {sent} 条")
+    return lines

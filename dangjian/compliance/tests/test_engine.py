@@ -42,7 +42,10 @@ def full_year(org: str, expected: int = 10, present: int = 8, committee: bool = 
     return sessions
 
 
-def people_of(org: str, formal: int, probationary: int = 0, start: int = 0, joined=d(1, 1, 2010)):
+LONG_AGO = dt.date(2010, 1, 1)
+
+
+def people_of(org: str, formal: int, probationary: int = 0, start: int = 0, joined=LONG_AGO):
     return [ref.Person(start + i, org, "正式", joined) for i in range(formal)] + [
         ref.Person(start + formal + i, org, "预备", joined) for i in range(probationary)
     ]

@@ -1,8 +1,11 @@
-"""`manage.py serve`: the production server (gunicorn, DEBUG off, static files by WhiteNoise)."""
+"""`manage.py serve`: the production server (gunicorn, DEBUG off, static files by WhiteNoise)
+and the task worker (huey) that runs the scheduled reminders, both stopped together."""
 
 from __future__ import annotations
 
 import os
+import signal
+import subprocess
 import sys
 
 from django.conf import settings
@@ -18,8 +21,11 @@ class Command(BaseCommand):
         parser.add_argument("--port", type=int, default=8000)
         parser.add_argument("--workers", type=int, default=max(2, (os.cpu_count() or 1) * 2))
         parser.add_argument("--threads", type=int, default=4)
+        parser.add_argument(
+            "--no-worker", action="store_true", help="不启动后台任务进程（定时提醒）"
+        )
 
-    def handle(self, host, port, workers, threads, **options):
+    def handle(self, host, port, workers, threads, no_worker=False, **options):
         if settings.DEBUG:
             raise CommandError("生产服务不能在 DANGJIAN_DEBUG=true 时启动")
         if not 0 < port < 65536 or workers < 1 or threads < 1:
@@ -49,4 +55,26 @@ class Command(BaseCommand):
             "--log-level",
             "warning",
         ]
-        os.execv(sys.executable, args)
+        if no_worker:
+            os.execv(sys.executable, args)
+        manage = [sys.executable, sys.argv[0]] if sys.argv[0].endswith("manage.py") else None
+        worker_cmd = [*(manage or [sys.executable, "-m", "django"]), "run_huey", "--workers", "1"]
+        children = [subprocess.Popen(args), subprocess.Popen(worker_cmd)]
+
+        def stop(signum, _frame):
+            for child in children:
+                if child.poll() is None:
+                    child.send_signal(signal.SIGTERM)
+
+        signal.signal(signal.SIGTERM, stop)
+        signal.signal(signal.SIGINT, stop)
+        # Run until either process ends, then stop the other.
+        while all(child.poll() is None for child in children):
+            try:
+                children[0].wait(timeout=1)
+            except subprocess.TimeoutExpired:
+                continue
+        stop(signal.SIGTERM, None)
+        for child in children:
+            child.wait()
+        sys.exit(children[0].returncode or 0)

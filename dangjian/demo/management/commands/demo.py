@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.core.management.base import BaseCommand, CommandError
 
 from dangjian.demo.generate import SIZES
-from dangjian.demo.load import ensure_demo_users, load_demo
+from dangjian.demo.load import ensure_demo_users, evaluate_demo_years, load_demo
 
 
 class Command(BaseCommand):
@@ -29,6 +29,8 @@ class Command(BaseCommand):
                 f"{sheet}：新增 {res.created}，更新 {res.updated}，未变 {res.unchanged}"
             )
         self.stdout.write(f"用时 {outcome.seconds:.1f} 秒")
+        for line in evaluate_demo_years():
+            self.stdout.write(line)
         if no_users:
             return
         self.stdout.write(self.style.SUCCESS("演示账号（每次运行都会重置密码）："))
