@@ -64,7 +64,7 @@ def csv_dir(size: str, seed: int) -> tuple[Path, dict[str, int]]:
     if marker.exists():
         return out, json.loads(marker.read_text())
     started = time.perf_counter()
-    counts = write_csv_dir(size, seed, out)
+    counts = write_csv_dir(size, seed, out, ledger_years=())  # orgs and members only
     marker.write_text(json.dumps(counts, ensure_ascii=False))
     print(f"generated {out} {counts} in {time.perf_counter() - started:.1f} s", flush=True)
     return out, counts

@@ -26,6 +26,7 @@ from dangjian.compliance import sql
 from dangjian.compliance.models import (
     BranchYear,
     ComplianceRun,
+    Exemption,
     MemberWarning,
     RuleCheck,
     SubtreeMonth,
@@ -125,6 +126,15 @@ def _fill_work_tables(rules: list[RuleSpec], checks: list[Check], year: int) -> 
         ],
     )
     sql.insert_many("INSERT INTO cmp_month VALUES (%s)", [(m,) for m in range(1, 13)])
+    sql.insert_many(
+        "INSERT INTO cmp_check_month VALUES (%s, %s, %s)",
+        [
+            (c.rule_no, c.check_month, m)
+            for c in checks
+            for m in range(c.first_month, c.check_month + 1)
+        ],
+    )
+    sql.tune_session()
 
 
 def _clear_year(year: int) -> None:
@@ -210,7 +220,10 @@ def evaluate_year(year: int, *, actor=None, today: dt.date | None = None) -> Eva
         lock_for_sequence(f"compliance-{year}")
         _clear_year(year)
         _fill_work_tables(rules, checks, year)
-        sql.build_grid(dt.date(year, 1, 1), dt.date(year, 12, 31), MemberType.FORMAL)
+        exempted = Exemption.objects.filter(
+            first_month__lte=dt.date(year, 12, 1), last_month__gte=dt.date(year, 1, 1)
+        ).exists()
+        sql.build_grid(dt.date(year, 1, 1), dt.date(year, 12, 31), MemberType.FORMAL, exempted)
         result.stats["rule_checks"] = sql.write_rule_checks(year)
         result.stats["organizations"] = sql.write_branch_years(year)
         result.stats["subtree_months"] = roll_up_subtrees(year)

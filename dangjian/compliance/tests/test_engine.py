@@ -310,3 +310,36 @@ def test_default_rules_are_installed(db):
         "life_meeting_yearly",
         "member_review_yearly",
     ]
+
+
+@pytest.mark.django_db
+def test_exempt_months_are_not_judged():
+    from django.utils import timezone
+
+    from dangjian.compliance.models import Exemption
+
+    made = load(TREE, people_of("B1", 7), full_year("B1", committee=False), {}, YEAR)
+    now = timezone.now()
+    Exemption.objects.create(
+        organization=made["B1"],
+        rule_code="",
+        first_month=d(3, 1),
+        last_month=d(4, 1),
+        reason="整建制撤并",
+        created_by="x",
+        created_at=now,
+    )
+    Exemption.objects.create(
+        organization=made["B1"],
+        rule_code="committee_monthly",
+        first_month=d(5, 1),
+        last_month=d(12, 1),
+        reason="支委会改选期间",
+        created_by="x",
+        created_at=now,
+    )
+    evaluate_year(YEAR, today=AFTER)
+    months = BranchYear.objects.get(year=YEAR, organization=made["B1"]).months
+    # Jan–Feb: the committee rule applies and no 支部委员会 was held; Mar–Apr exempt from
+    # everything; May–Dec exempt from the committee rule only, so the rest is met
+    assert months == [False, False, None, None] + [True] * 8

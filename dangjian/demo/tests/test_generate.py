@@ -172,7 +172,7 @@ def test_names_genders_and_phones(members):
 
 
 def test_write_csv_dir(tmp_path, orgs, members):
-    counts = g.write_csv_dir("county", SEED, tmp_path / "a")
+    counts = g.write_csv_dir("county", SEED, tmp_path / "a", ledger_years=())
     assert counts == {"组织": len(orgs), "党员": len(members)}
     with open(tmp_path / "a" / "组织.csv", encoding="utf-8", newline="") as handle:
         rows = list(csv.reader(handle))
@@ -182,7 +182,7 @@ def test_write_csv_dir(tmp_path, orgs, members):
         rows = list(csv.reader(handle))
     assert tuple(rows[0]) == g.MEMBER_COLUMNS and len(rows) == len(members) + 1
     assert rows[1][3] == members[0][3].isoformat()
-    g.write_csv_dir("county", SEED, tmp_path / "b")
+    g.write_csv_dir("county", SEED, tmp_path / "b", ledger_years=())
     for name in ("组织.csv", "党员.csv"):
         assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes()
 
