@@ -132,9 +132,10 @@ def update_rule(actor, rule, **values):
     """Change one rule of a year that has its own rules (defaults are changed per year)."""
     if rule.year is None:
         raise BusinessError("默认规则不能直接修改，请先为某一年度定制规则")
-    if values.get("min_count") is not None and values["min_count"] < 1:
+    if "min_count" in values and (values["min_count"] is None or values["min_count"] < 1):
         raise BusinessError("每周期至少次数应不小于1", "min_count")
-    if values.get("quorum_percent") is not None and not 0 <= values["quorum_percent"] <= 100:
+    quorum = values.get("quorum_percent", 0)
+    if "quorum_percent" in values and (quorum is None or not 0 <= quorum <= 100):
         raise BusinessError("到会比例应在0–100之间", "quorum_percent")
     applies = values.get("applies_to")
     if applies is not None:

@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from dangjian.accounts.roles import Perm
@@ -72,7 +73,10 @@ def recompute(request):
         messages.error(request, exc.message)
     else:
         messages.success(request, f"已重新计算{year}年度达标情况（用时{result.seconds:.1f}秒）")
-    return redirect(f"{request.POST.get('next') or '/compliance/'}")
+    target = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
+        target = "/compliance/"
+    return redirect(target)
 
 
 @login_required
@@ -190,11 +194,11 @@ def rule_edit(request, pk: int):
         rules.update_rule(
             request.user,
             rule,
-            min_count=_int_or_none(request.POST.get("min_count"), "每周期至少次数") or 1,
+            min_count=_int_or_none(request.POST.get("min_count"), "每周期至少次数"),
             min_formal_members=_int_or_none(
                 request.POST.get("min_formal_members"), "正式党员数下限"
             ),
-            quorum_percent=_int_or_none(request.POST.get("quorum_percent"), "到会比例") or 0,
+            quorum_percent=_int_or_none(request.POST.get("quorum_percent"), "到会比例"),
             applies_to=request.POST.getlist("applies_to"),
             is_active=request.POST.get("is_active") == "on",
         )

@@ -166,9 +166,14 @@ def record_meeting(
 
 
 def update_meeting(
-    actor, meeting: Meeting, data: MeetingInput, roll_call: list[RollCallEntry] | None
+    actor,
+    meeting: Meeting,
+    data: MeetingInput,
+    roll_call: list[RollCallEntry] | None,
+    files=(),
 ) -> Meeting:
-    """Edit a meeting; a new roll call replaces the old one and recomputes 应到/实到."""
+    """Edit a meeting and add attachments, all or nothing; a new roll call replaces the old
+    one and recomputes 应到/实到."""
     org = meeting.organization
     data = _check_meeting(org, data, timezone.localdate())
     v.check_year_open(meeting.held_on.year, v.closed_years(), "组织生活", "held_on")
@@ -195,6 +200,8 @@ def update_meeting(
             )
         meeting.updated_at = timezone.now()
         _save_unique(meeting)
+        for upload in files:
+            add_attachment(actor, meeting, upload)
         old, new = audit.diff(before, _snapshot(meeting))
         audit.record(
             actor,

@@ -157,9 +157,13 @@ def meeting_edit(request, pk: int):
             roll = {e.member_id: e for e in entries}
         if form.is_valid():
             try:
-                services.update_meeting(request.user, meeting, form.to_input(), entries)
-                for upload in request.FILES.getlist("attachments"):
-                    services.add_attachment(request.user, meeting, upload)
+                services.update_meeting(
+                    request.user,
+                    meeting,
+                    form.to_input(),
+                    entries,
+                    request.FILES.getlist("attachments"),
+                )
             except BusinessError as exc:
                 add_business_error(form, exc)
             else:

@@ -299,3 +299,48 @@ def test_scheduled_reminders_write_notices(tree, members, officer, committee_adm
     reminders.weekly_bulletin(today)
     reminders.monthly_talks(today)
     assert all(has_chinese(n.title) for n in Notice.objects.all())
+
+
+def test_rule_edit_refuses_zero_count_and_empty_quorum(client, tree, officer):
+    from dangjian.compliance.models import ComplianceRule
+    from dangjian.compliance.rules import rules_for_year
+
+    client_for(client, officer)
+    year = timezone.localdate().year
+    client.post("/compliance/rules/customize/", {"year": year})
+    row = ComplianceRule.objects.get(year=year, code="theme_day_monthly")
+    for bad in (
+        {"min_count": "0", "quorum_percent": "50"},
+        {"min_count": "1", "quorum_percent": ""},
+    ):
+        client.post(
+            f"/compliance/rules/{row.pk}/", {**bad, "applies_to": ["党支部"], "is_active": "on"}
+        )
+    spec = next(r for r in rules_for_year(year) if r.code == "theme_day_monthly")
+    assert (spec.min_count, spec.quorum_percent) == (1, 50)
+
+
+def test_recompute_never_redirects_off_site(client, tree, officer):
+    client_for(client, officer)
+    response = client.post("/compliance/recompute/", {"next": "https://evil.example/"})
+    assert response.status_code == 302 and response["Location"] == "/compliance/"
+
+
+def test_bad_attachment_on_edit_changes_nothing(client, tree, members, secretary):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    meeting = record(tree.a1, members.a1, topic="原主题")
+    client_for(client, secretary)
+    response = client.post(
+        f"/ledger/meetings/{meeting.pk}/edit/",
+        {
+            "activity_type": "主题党日",
+            "held_on": meeting.held_on.isoformat(),
+            "topic": "新主题",
+            "present": [str(m.pk) for m in members.a1],
+            "attachments": SimpleUploadedFile("假.pdf", b"not a pdf"),
+        },
+    )
+    assert response.status_code == 200 and "不是 PDF" in response.content.decode()
+    meeting.refresh_from_db()
+    assert meeting.topic == "原主题"
