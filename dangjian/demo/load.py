@@ -73,11 +73,10 @@ def ensure_demo_users() -> list[tuple[str, str, str, str]]:
 
 
 def evaluate_demo_years() -> list[str]:
-    """Compute compliance of the years that have ledgers and send today's reminders, so the
-    pages and the inbox of a fresh demo are not empty."""
+    """Compute compliance of the years that have ledgers, so the
+    pages of a fresh demo are not empty."""
     from django.utils import timezone
 
-    from dangjian.compliance import reminders
     from dangjian.compliance.engine import evaluate_year
     from dangjian.ledger.models import Meeting
 
@@ -90,10 +89,19 @@ def evaluate_demo_years() -> list[str]:
             f"{year}年度达标评价：{result.stats['organizations']} 个支部，"
             f"欠缴党费 {result.stats['dues_arrears']} 人，用时 {result.seconds:.1f} 秒"
         )
+    return lines
+
+
+def send_demo_reminders() -> str:
+    """Today's 日提醒, 周通报 and 月约谈 for the demo accounts' organizations."""
+    from django.utils import timezone
+
+    from dangjian.compliance import reminders
+
+    today = timezone.localdate()
     sent = (
         reminders.daily_reminders(today)
         + reminders.weekly_bulletin(today)
         + reminders.monthly_talks(today)
     )
-    lines.append(f"已发送提醒与通报 {sent} 条")
-    return lines
+    return f"已发送提醒与通报 {sent} 条"

@@ -5,7 +5,12 @@ from __future__ import annotations
 from django.core.management.base import BaseCommand, CommandError
 
 from dangjian.demo.generate import SIZES
-from dangjian.demo.load import ensure_demo_users, evaluate_demo_years, load_demo
+from dangjian.demo.load import (
+    ensure_demo_users,
+    evaluate_demo_years,
+    load_demo,
+    send_demo_reminders,
+)
 
 
 class Command(BaseCommand):
@@ -36,3 +41,4 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS("演示账号（每次运行都会重置密码）："))
         for username, password, role, scope in ensure_demo_users():
             self.stdout.write(f"  用户名 {username:<10} 密码 {password:<14} {role}（{scope}）")
+        self.stdout.write(send_demo_reminders())
