@@ -11,7 +11,7 @@ from django.db import models
 
 from dangjian.core.periods import MONTH, PERIOD_LABELS, QUARTER, YEAR, month_bit
 from dangjian.ledger.choices import ActivityType
-from dangjian.ledger.querysets import OrgScopedQuerySet
+from dangjian.orgs.querysets import OrgOwnedQuerySet
 
 
 class Period(models.TextChoices):
@@ -86,7 +86,7 @@ class Exemption(models.Model):
     created_by = models.CharField("经办人", max_length=100)
     created_at = models.DateTimeField("登记时间")
 
-    objects = OrgScopedQuerySet.as_manager()
+    objects = OrgOwnedQuerySet.as_manager()
 
     class Meta:
         verbose_name = "豁免"
@@ -137,7 +137,7 @@ class BranchYear(models.Model):
     formal_members = models.PositiveIntegerField("正式党员数", default=0)
     dues_arrears = models.PositiveIntegerField("欠缴党费人数", default=0)
 
-    objects = OrgScopedQuerySet.as_manager()
+    objects = OrgOwnedQuerySet.as_manager()
 
     class Meta:
         constraints = [
@@ -176,7 +176,7 @@ class RuleCheck(models.Model):
     required = models.PositiveIntegerField("要求次数")
     pending = models.BooleanField("进行中", default=False)
 
-    objects = OrgScopedQuerySet.as_manager()
+    objects = OrgOwnedQuerySet.as_manager()
 
     class Meta:
         ordering = ["check_month", "rule_code"]
@@ -203,7 +203,7 @@ class SubtreeMonth(models.Model):
     applicable = models.PositiveIntegerField("适用支部数")
     compliant = models.PositiveIntegerField("达标支部数")
 
-    objects = OrgScopedQuerySet.as_manager()
+    objects = OrgOwnedQuerySet.as_manager()
 
     class Meta:
         constraints = [
@@ -239,7 +239,7 @@ class MemberWarning(models.Model):
     first_month = models.PositiveSmallIntegerField("起始月份")
     last_month = models.PositiveSmallIntegerField("截止月份")
 
-    objects = OrgScopedQuerySet.as_manager()
+    objects = OrgOwnedQuerySet.as_manager()
 
     class Meta:
         ordering = ["organization_id", "-run_length", "member_id"]

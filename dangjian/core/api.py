@@ -52,3 +52,25 @@ def exception_handler(exc, context):
             {"detail": "服务暂时不可用，请稍后再试"}, status=status.HTTP_503_SERVICE_UNAVAILABLE
         )
     return None
+
+
+def int_param(params, name: str, low: int, high: int) -> int | None:
+    """An optional integer query parameter within [low, high]; a Chinese 400 otherwise."""
+    value = params.get(name)
+    if value in (None, ""):
+        return None
+    if not str(value).isdigit() or not low <= int(value) <= high:
+        raise BusinessError(f"参数 {name} 应为 {low}–{high} 之间的整数", name)
+    return int(value)
+
+
+def org_param(user, code: str | None):
+    """The organization of a code inside the user's scope, or None when no code is given."""
+    from dangjian.orgs.models import Organization
+
+    if not code:
+        return None
+    org = Organization.objects.visible_to(user).filter(code=code).first()
+    if org is None:
+        raise BusinessError(f"组织编码 {code} 不存在", "organization")
+    return org

@@ -62,6 +62,20 @@ class ImportContext:
         """Record a problem; the import will change nothing."""
         self.issues.append(ImportIssue(sheet, row, column, message))
 
+    def clean_row(self, sheet: str, row: SourceRow, checks) -> tuple[dict[str, Any], bool]:
+        """Apply (column, clean) pairs to a row; every failing column is recorded. Returns
+        the clean values and whether any column failed."""
+        from dangjian.core.errors import BusinessError
+
+        values, failed = {}, False
+        for column, clean in checks:
+            try:
+                values[column] = clean(row.values.get(column))
+            except BusinessError as exc:
+                self.error(sheet, row.number, column, exc.message)
+                failed = True
+        return values, failed
+
 
 class SheetImporter(ABC):
     """One sheet of the workbook: its columns, validation, application and export."""

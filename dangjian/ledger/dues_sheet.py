@@ -13,7 +13,6 @@ from django.utils import timezone
 
 from dangjian.core import pii
 from dangjian.core.bulk import insert_rows, update_rows
-from dangjian.core.errors import BusinessError
 from dangjian.core.money import fen_to_yuan, yuan_to_fen
 from dangjian.imports.registry import ImportContext, SheetImporter, SheetResult, SourceRow
 from dangjian.ledger import validation as v
@@ -56,19 +55,13 @@ class DuesSheet(SheetImporter):
         plan = DuesPlan()
         parsed = []
         for row in rows:
-            values, failed = {}, False
             checks = (
                 ("身份证号", lambda x: clean_id_number(x).number),
                 ("月份", lambda x: v.clean_dues_month(x, ctx.today, closed)),
                 ("应交金额", lambda x: yuan_to_fen(x, "应交金额")),
                 ("实交金额", lambda x: yuan_to_fen(x, "实交金额")),
             )
-            for column, clean in checks:
-                try:
-                    values[column] = clean(row.values.get(column))
-                except BusinessError as exc:
-                    ctx.error(SHEET, row.number, column, exc.message)
-                    failed = True
+            values, failed = ctx.clean_row(SHEET, row, checks)
             if not failed:
                 parsed.append((row.number, values))
         hashes = {pii.lookup_hash(values["身份证号"]) for _n, values in parsed}

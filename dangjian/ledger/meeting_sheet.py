@@ -71,19 +71,13 @@ class MeetingSheet(SheetImporter):
         plan = MeetingPlan()
         seen: dict[tuple, int] = {}
         for row in rows:
-            values, failed = {}, False
             checks = (
                 ("组织编码", lambda x: as_text(x, "组织编码", max_length=32)),
                 ("活动类型", v.clean_activity_type),
                 ("日期", lambda x: v.clean_held_on(x, ctx.today, closed)),
                 ("主题", v.clean_topic),
             )
-            for column, clean in checks:
-                try:
-                    values[column] = clean(row.values.get(column))
-                except BusinessError as exc:
-                    ctx.error(SHEET, row.number, column, exc.message)
-                    failed = True
+            values, failed = ctx.clean_row(SHEET, row, checks)
             try:
                 exp, pre = v.clean_attendance_counts(
                     row.values.get("应到人数"), row.values.get("实到人数")

@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
@@ -185,13 +186,7 @@ def meeting_delete(request, pk: int):
         messages.error(request, exc.message)
         return redirect("ledger:meeting", pk)
     messages.success(request, "已删除该条组织生活记录")
-    return redirect(f"{_list_url()}?org={org_id}")
-
-
-def _list_url() -> str:
-    from django.urls import reverse
-
-    return reverse("ledger:meetings")
+    return redirect(f"{reverse('ledger:meetings')}?org={org_id}")
 
 
 @login_required

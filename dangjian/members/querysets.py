@@ -4,26 +4,11 @@ from __future__ import annotations
 
 from django.db import models
 
-from dangjian.orgs.querysets import is_jurisdiction_root, scope_path_of
+from dangjian.orgs.querysets import OrgOwnedQuerySet
 
 
-class MemberQuerySet(models.QuerySet):
-    """Members, filtered by scope, subtree, branch, type and post."""
-
-    def visible_to(self, user) -> MemberQuerySet:
-        """Members of organizations inside the user's scope."""
-        path = scope_path_of(user)
-        if path is None:
-            return self.none()
-        if is_jurisdiction_root(path):
-            return self
-        return self.filter(organization__path__startswith=path)
-
-    def in_subtree(self, org) -> MemberQuerySet:
-        """Members of `org` and of every organization below it."""
-        if is_jurisdiction_root(org.path):
-            return self
-        return self.filter(organization__path__startswith=org.path)
+class MemberQuerySet(OrgOwnedQuerySet):
+    """Members, filtered by scope, subtree (OrgOwnedQuerySet), branch, type and post."""
 
     def active(self) -> MemberQuerySet:
         """Members currently on the roll."""
@@ -40,14 +25,5 @@ class MemberQuerySet(models.QuerySet):
         )
 
 
-class MemberPostQuerySet(models.QuerySet):
-    """Posts, filtered by scope."""
-
-    def visible_to(self, user) -> MemberPostQuerySet:
-        """Posts in organizations inside the user's scope."""
-        path = scope_path_of(user)
-        if path is None:
-            return self.none()
-        if is_jurisdiction_root(path):
-            return self
-        return self.filter(organization__path__startswith=path)
+class MemberPostQuerySet(OrgOwnedQuerySet):
+    """Posts, filtered by scope (OrgOwnedQuerySet)."""

@@ -49,3 +49,25 @@ class OrganizationQuerySet(MP_NodeQuerySet):
         if not text:
             return self
         return self.filter(models.Q(code__istartswith=text) | models.Q(name__icontains=text))
+
+
+class OrgOwnedQuerySet(models.QuerySet):
+    """Rows that belong to an organization through `org_field`: scoped by that organization's
+    path, the same rule as OrganizationQuerySet.visible_to."""
+
+    org_field = "organization"
+
+    def visible_to(self, user):
+        """Rows of organizations inside the user's scope."""
+        path = scope_path_of(user)
+        if path is None:
+            return self.none()
+        if is_jurisdiction_root(path):
+            return self
+        return self.filter(**{f"{self.org_field}__path__startswith": path})
+
+    def in_subtree(self, org):
+        """Rows of `org` and of every organization below it."""
+        if is_jurisdiction_root(org.path):
+            return self
+        return self.filter(**{f"{self.org_field}__path__startswith": org.path})

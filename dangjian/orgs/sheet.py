@@ -18,7 +18,6 @@ from django.utils import timezone
 from dangjian.accounts import audit
 from dangjian.core.bulk import insert_rows, update_rows
 from dangjian.core.cells import as_choice, as_count, as_text
-from dangjian.core.errors import BusinessError
 from dangjian.imports.registry import ImportContext, SheetImporter, SheetResult, SourceRow
 from dangjian.orgs.choices import BRANCH_TYPES, OrgEventKind
 from dangjian.orgs.models import Category, Organization, OrgEvent
@@ -175,7 +174,6 @@ class OrganizationSheet(SheetImporter):
         categories = dict(Category.objects.values_list("name", "id"))
         parsed: dict[str, OrgRow] = {}
         for row in rows:
-            values, failed = {}, False
             checks = (
                 ("组织编码", clean_code),
                 ("组织名称", clean_name),
@@ -188,12 +186,7 @@ class OrganizationSheet(SheetImporter):
                 ("工作人员数", lambda v: as_count(v, "工作人员数")),
                 ("专职党务人员数", lambda v: as_count(v, "专职党务人员数")),
             )
-            for column, clean in checks:
-                try:
-                    values[column] = clean(row.values.get(column))
-                except BusinessError as exc:
-                    ctx.error(SHEET, row.number, column, exc.message)
-                    failed = True
+            values, failed = ctx.clean_row(SHEET, row, checks)
             staff, party = values.get("工作人员数"), values.get("专职党务人员数")
             if staff is not None and party is not None and party > staff:
                 ctx.error(

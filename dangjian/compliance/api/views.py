@@ -15,9 +15,9 @@ from dangjian.compliance.api.serializers import (
     SubtreeRateSerializer,
 )
 from dangjian.compliance.models import BranchYear, ComplianceRule
+from dangjian.core.api import int_param, org_param
 from dangjian.core.api_views import RolePermission, ScopedViewSet
 from dangjian.core.errors import BusinessError
-from dangjian.ledger.api.views import _int_param, _org_param
 from dangjian.orgs.models import Organization
 
 YEAR = OpenApiParameter("year", OpenApiTypes.INT, required=True)
@@ -25,7 +25,7 @@ ORG = OpenApiParameter("organization", OpenApiTypes.STR, description="组织编�
 
 
 def _year(params) -> int:
-    year = _int_param(params, "year", 2000, 2200)
+    year = int_param(params, "year", 2000, 2200)
     if year is None:
         raise BusinessError("请指定年度 year", "year")
     return year
@@ -67,7 +67,7 @@ class ComplianceResultViewSet(ScopedViewSet):
     def list(self, request):
         year = _year(request.query_params)
         qs = self.get_queryset().filter(year=year).select_related("organization")
-        org = _org_param(request.user, request.query_params.get("organization"))
+        org = org_param(request.user, request.query_params.get("organization"))
         if org is not None:
             qs = qs.in_subtree(org)
         page = self.paginate_queryset(qs.order_by("organization__path"))
@@ -86,7 +86,7 @@ class SubtreeRateViewSet(ScopedViewSet):
     @extend_schema(parameters=[YEAR, ORG], responses=SubtreeRateSerializer(many=True))
     def list(self, request):
         year = _year(request.query_params)
-        org = _org_param(request.user, request.query_params.get("organization")) or (
+        org = org_param(request.user, request.query_params.get("organization")) or (
             request.user.scope if request.user.scope_id else None
         )
         if org is None:

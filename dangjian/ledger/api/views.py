@@ -9,6 +9,7 @@ from rest_framework import mixins, status
 from rest_framework.response import Response
 
 from dangjian.accounts.roles import Perm
+from dangjian.core.api import int_param, org_param
 from dangjian.core.api_views import ScopedViewSet
 from dangjian.core.errors import BusinessError
 from dangjian.core.money import yuan_to_fen
@@ -22,25 +23,6 @@ from dangjian.ledger.api.serializers import (
 )
 from dangjian.ledger.models import DuesPayment, Meeting
 from dangjian.members.models import Member
-from dangjian.orgs.models import Organization
-
-
-def _int_param(params, name: str, low: int, high: int) -> int | None:
-    value = params.get(name)
-    if value in (None, ""):
-        return None
-    if not str(value).isdigit() or not low <= int(value) <= high:
-        raise BusinessError(f"参数 {name} 应为 {low}–{high} 之间的整数", name)
-    return int(value)
-
-
-def _org_param(user, code: str | None):
-    if not code:
-        return None
-    org = Organization.objects.visible_to(user).filter(code=code).first()
-    if org is None:
-        raise BusinessError(f"组织编码 {code} 不存在", "organization")
-    return org
 
 
 class MeetingViewSet(mixins.RetrieveModelMixin, ScopedViewSet):
@@ -65,13 +47,13 @@ class MeetingViewSet(mixins.RetrieveModelMixin, ScopedViewSet):
     def list(self, request):
         qs = self.get_queryset()
         params = request.query_params
-        org = _org_param(request.user, params.get("organization"))
+        org = org_param(request.user, params.get("organization"))
         if org is not None:
             qs = qs.in_subtree(org)
-        year = _int_param(params, "year", 2000, 2200)
+        year = int_param(params, "year", 2000, 2200)
         if year:
             qs = qs.filter(held_on__year=year)
-        month = _int_param(params, "month", 1, 12)
+        month = int_param(params, "month", 1, 12)
         if month:
             qs = qs.filter(held_on__month=month)
         if params.get("activity_type"):
@@ -84,7 +66,7 @@ class MeetingViewSet(mixins.RetrieveModelMixin, ScopedViewSet):
         data = MeetingWriteSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         d = data.validated_data
-        org = _org_param(request.user, d["organization_code"])
+        org = org_param(request.user, d["organization_code"])
         meeting = services.record_meeting(
             request.user,
             org,
@@ -129,7 +111,7 @@ class DuesViewSet(ScopedViewSet):
     def list(self, request):
         qs = self.get_queryset()
         params = request.query_params
-        org = _org_param(request.user, params.get("organization"))
+        org = org_param(request.user, params.get("organization"))
         if org is not None:
             qs = qs.filter(member__organization__path__startswith=org.path)
         if params.get("month"):
