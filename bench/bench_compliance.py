@@ -59,7 +59,7 @@ STEP = 4  # orgs.Organization.steplen: characters of the materialized path per l
 # the next one is slower (a run after 18 earlier ones took twice as long); a VACUUM before each
 # run, outside the timing, is what autovacuum does between two evaluations in production.
 RESULT_TABLES = (
-    "compliance_subtreemonth", "compliance_branchyear", "compliance_rulecheck",
+    "compliance_subtreeyear", "compliance_branchyear", "compliance_rulecheck",
     "compliance_memberwarning", "compliance_compliancerun",
 )  # fmt: skip
 VACUUM = f"VACUUM (ANALYZE) {', '.join(RESULT_TABLES)}"

@@ -3,10 +3,12 @@
 1. `judgement_window`: which months of the year are judged (closed) and which is in progress;
 2. `rules_for_year` (rules.py): the rules in force, as a snapshot;
 3. `plan_checks`: each rule's check months and the months each check counts;
-4. SQL (sql.py): the organization × rule × check grid with counts of quorate meetings, the
-   checks not met, per-organization month masks, subtree 达标率 level by level;
-5. `dues_arrears` and `attendance_lapses`: members with ≥ 6 consecutive months unpaid or
-   without organizational life (early warnings, never an automatic action).
+4. SQL (sql.py): one row per organization and rule with its 12 monthly counts of quorate
+   meetings and the month masks of checks judged, pending and met; the checks not met; per
+   organization the months judged and met; subtree 达标率 for every organization at once;
+5. `member_warnings`: members with ≥ 6 consecutive months unpaid or without organizational
+   life (early warnings, never an automatic action), read from the per-member-year facts of
+   the ledger (`ledger.facts`), not from every dues row.
 
 Set-based: a fixed number of queries whatever the size of the tree. Same data, same result.
 """
@@ -29,14 +31,14 @@ from dangjian.compliance.models import (
     Exemption,
     MemberWarning,
     RuleCheck,
-    SubtreeMonth,
+    SubtreeYear,
     WarningKind,
 )
 from dangjian.compliance.rules import RuleSpec, rules_for_year
-from dangjian.core.bulk import lock_for_sequence, update_rows
+from dangjian.core.bulk import insert_rows, lock_for_sequence
 from dangjian.core.errors import BusinessError
-from dangjian.core.periods import Month, check_months, longest_run, period_months
-from dangjian.members.choices import MemberType
+from dangjian.core.periods import Month, check_months, longest_run, month_bit, period_months
+from dangjian.ledger.facts import ensure_activity_quorums
 from dangjian.orgs.models import Organization
 
 
@@ -90,87 +92,65 @@ def plan_checks(rules: list[RuleSpec], window: Window) -> list[Check]:
     return checks
 
 
-def _fill_work_tables(rules: list[RuleSpec], checks: list[Check], year: int) -> None:
-    sql.create_work_tables()
-    sql.insert_many(
-        "INSERT INTO cmp_rule VALUES (%s, %s, %s, %s, %s, %s, %s)",
-        [
-            (
-                n,
-                r.code,
-                r.label,
-                r.activity_type,
-                r.min_count,
-                r.min_formal_members,
-                r.quorum_percent,
-            )
-            for n, r in enumerate(rules, start=1)
-        ],
-    )
-    sql.insert_many(
-        "INSERT INTO cmp_rule_type VALUES (%s, %s)",
-        [(n, t) for n, r in enumerate(rules, start=1) for t in r.applies_to],
-    )
-    sql.insert_many(
-        "INSERT INTO cmp_check VALUES (%s, %s, %s, %s, %s, %s)",
-        [
-            (
-                c.rule_no,
-                c.check_month,
-                c.first_month,
-                c.pending,
-                Month(year, c.check_month).first_day,
-                Month(year, c.check_month).last_day,
-            )
-            for c in checks
-        ],
-    )
-    sql.insert_many("INSERT INTO cmp_month VALUES (%s)", [(m,) for m in range(1, 13)])
-    sql.insert_many(
-        "INSERT INTO cmp_check_month VALUES (%s, %s, %s)",
-        [
-            (c.rule_no, c.check_month, m)
-            for c in checks
-            for m in range(c.first_month, c.check_month + 1)
-        ],
-    )
-    sql.tune_session()
+def rule_plans(rules: list[RuleSpec], checks: list[Check]) -> list[sql.RulePlan]:
+    """Each rule with its numbered checks, as the SQL of the run uses them."""
+    return [
+        sql.RulePlan(
+            rule_no=n,
+            code=r.code,
+            label=r.label,
+            activity_type=r.activity_type,
+            min_count=r.min_count,
+            applies_to=r.applies_to,
+            min_formal=r.min_formal_members,
+            quorum_percent=r.quorum_percent,
+            checks=tuple(
+                (c.check_month, c.first_month, c.pending) for c in checks if c.rule_no == n
+            ),
+        )
+        for n, r in enumerate(rules, start=1)
+    ]
+
+
+def exemption_masks(year: int, plans: list[sql.RulePlan]) -> list[tuple[int, int, int]]:
+    """(organization, rule number, exempted check months) of the exemptions touching `year`:
+    a check month is exempted when its first day falls in the exemption's months."""
+    masks: dict[tuple[int, int], int] = {}
+    exemptions = Exemption.objects.filter(
+        first_month__lte=dt.date(year, 12, 1), last_month__gte=dt.date(year, 1, 1)
+    ).values_list("organization_id", "rule_code", "first_month", "last_month")
+    for org_id, rule_code, first, last in exemptions:
+        bits = sum(month_bit(m) for m in range(1, 13) if first <= Month(year, m).first_day <= last)
+        for plan in plans:
+            if rule_code in ("", plan.code) and bits:
+                masks[(org_id, plan.rule_no)] = masks.get((org_id, plan.rule_no), 0) | bits
+    return [(org_id, rule_no, bits) for (org_id, rule_no), bits in masks.items()]
 
 
 def _clear_year(year: int) -> None:
-    for model in (RuleCheck, SubtreeMonth, MemberWarning, BranchYear):
+    for model in (RuleCheck, SubtreeYear, MemberWarning, BranchYear):
         model.objects.filter(year=year)._raw_delete(model.objects.db)
 
 
 def roll_up_subtrees(year: int) -> int:
-    """SubtreeMonth rows from the deepest level to the root."""
+    """SubtreeYear rows of every organization with a judged branch in its subtree."""
     deepest = Organization.objects.aggregate(d=Max("depth"))["d"] or 0
-    written = 0
-    for depth in range(deepest, 0, -1):
-        written += sql.roll_up_level(year, depth)
-    return written
+    return sql.write_subtree_years(year, Organization.steplen, deepest)
 
 
-def _warnings(kind: str, year: int, rows: list[tuple[int, int, int]]) -> list[MemberWarning]:
-    made = []
-    for member_id, org_id, mask in rows:
-        length, first, last = longest_run(int(mask))
-        made.append(
-            MemberWarning(
-                year=year,
-                kind=kind,
-                member_id=member_id,
-                organization_id=org_id,
-                run_length=length,
-                first_month=first,
-                last_month=last,
-            )
-        )
-    return made
+WARNING_FIELDS = (
+    *("year", "kind", "member", "organization"),
+    *("run_length", "first_month", "last_month"),
+)
 
 
-def member_warnings(window: Window) -> tuple[list[MemberWarning], list[MemberWarning]]:
-    """(dues arrears, attendance lapses) of the judged months."""
+def _warnings(kind: str, year: int, rows: list[tuple[int, int, int]]) -> list[tuple]:
+    """Rows of MemberWarning (WARNING_FIELDS) with each member's longest run."""
+    return [(year, kind, member, org, *longest_run(int(mask))) for member, org, mask in rows]
+
+
+def member_warnings(window: Window) -> tuple[list[tuple], list[tuple]]:
+    """(dues arrears, attendance lapses) of the judged months, as MemberWarning rows."""
     year, through = window.year, window.judged_through
     if through < 6:
         return [], []
@@ -181,31 +161,6 @@ def member_warnings(window: Window) -> tuple[list[MemberWarning], list[MemberWar
         WarningKind.LIFE, year, sql.absent_members(year, through, first_days, start, end)
     )
     return dues, lapses
-
-
-def _record_arrears(year: int, dues: list[MemberWarning]) -> None:
-    """dues_arrears per organization (its own members, SPEC §5)."""
-    per_org: dict[int, int] = {}
-    for w in dues:
-        per_org[w.organization_id] = per_org.get(w.organization_id, 0) + 1
-    if not per_org:
-        return
-    row_of = dict(
-        BranchYear.objects.filter(year=year).values_list("organization_id", "id").iterator()
-    )
-    BranchYear.objects.bulk_create(
-        [
-            BranchYear(year=year, organization_id=org_id, dues_arrears=n)
-            for org_id, n in per_org.items()
-            if org_id not in row_of
-        ],
-        batch_size=2000,
-    )
-    update_rows(
-        BranchYear,
-        ["dues_arrears"],
-        [(row_of[org_id], n) for org_id, n in per_org.items() if org_id in row_of],
-    )
 
 
 def evaluate_year(year: int, *, actor=None, today: dt.date | None = None) -> EvaluationResult:
@@ -219,18 +174,16 @@ def evaluate_year(year: int, *, actor=None, today: dt.date | None = None) -> Eva
     with transaction.atomic():
         lock_for_sequence(f"compliance-{year}")
         _clear_year(year)
-        _fill_work_tables(rules, checks, year)
-        exempted = Exemption.objects.filter(
-            first_month__lte=dt.date(year, 12, 1), last_month__gte=dt.date(year, 1, 1)
-        ).exists()
-        sql.build_grid(dt.date(year, 1, 1), dt.date(year, 12, 31), MemberType.FORMAL, exempted)
-        result.stats["rule_checks"] = sql.write_rule_checks(year)
-        result.stats["organizations"] = sql.write_branch_years(year)
-        result.stats["subtree_months"] = roll_up_subtrees(year)
-        sql.drop_work_tables()
+        plans = rule_plans(rules, checks)
+        ensure_activity_quorums(year, {r.quorum_percent for r in rules})
+        exempted = sql.create_exempt_table(exemption_masks(year, plans))
+        sql.build_org_rules(year, plans, exempted)
+        result.stats["rule_checks"] = sql.write_rule_checks(year, plans)
         dues, lapses = member_warnings(window)
-        MemberWarning.objects.bulk_create(dues + lapses, batch_size=2000)
-        _record_arrears(year, dues)
+        insert_rows(MemberWarning, WARNING_FIELDS, dues + lapses)
+        result.stats["organizations"] = sql.write_branch_years(year, WarningKind.DUES)
+        sql.drop_work_tables()
+        result.stats["subtrees"] = roll_up_subtrees(year)
         result.stats["dues_arrears"] = len(dues)
         result.stats["attendance_lapses"] = len(lapses)
         result.seconds = round(time.perf_counter() - started, 3)

@@ -7,8 +7,11 @@ meetings counted, how many were required); subtree rows hold the 达标率 count
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.db import models
 
+from dangjian.core.derived import derived_key
 from dangjian.core.periods import MONTH, PERIOD_LABELS, QUARTER, YEAR, month_bit
 from dangjian.ledger.choices import ActivityType
 from dangjian.orgs.querysets import OrgOwnedQuerySet
@@ -129,9 +132,7 @@ class BranchYear(models.Model):
     (12-bit masks, January = bit 0), and its own members in dues arrears."""
 
     year = models.PositiveSmallIntegerField("年度")
-    organization = models.ForeignKey(
-        "orgs.Organization", on_delete=models.CASCADE, related_name="+"
-    )
+    organization = derived_key("orgs.Organization", indexed=False)
     applicable_mask = models.PositiveIntegerField(default=0)
     met_mask = models.PositiveIntegerField(default=0)
     formal_members = models.PositiveIntegerField("正式党员数", default=0)
@@ -164,9 +165,7 @@ class RuleCheck(models.Model):
     period is in progress). Met checks are not stored; they are every other applicable one."""
 
     year = models.PositiveSmallIntegerField("年度")
-    organization = models.ForeignKey(
-        "orgs.Organization", on_delete=models.CASCADE, related_name="+"
-    )
+    organization = derived_key("orgs.Organization", indexed=False)
     rule_code = models.SlugField(max_length=40)
     rule_label = models.CharField("规则", max_length=60)
     activity_type = models.CharField("活动类型", max_length=10)
@@ -192,28 +191,80 @@ class RuleCheck(models.Model):
         return f"{self.first_month}–{self.check_month}月"
 
 
-class SubtreeMonth(models.Model):
-    """达标率 counts of an organization's whole subtree (itself included) for one month."""
+class SubtreeYear(models.Model):
+    """达标率 counts of an organization's whole subtree (itself included) for each month of a
+    year: `a1`..`a12` branches a rule applied to in that month, `c1`..`c12` how many of them
+    met every rule (integer columns, so the engine writes a whole jurisdiction in one
+    statement; `applicable` and `compliant` read them as lists)."""
 
     year = models.PositiveSmallIntegerField("年度")
-    organization = models.ForeignKey(
-        "orgs.Organization", on_delete=models.CASCADE, related_name="+"
-    )
-    month = models.PositiveSmallIntegerField("月份")
-    applicable = models.PositiveIntegerField("适用支部数")
-    compliant = models.PositiveIntegerField("达标支部数")
+    organization = derived_key("orgs.Organization", indexed=False)
+    a1 = models.PositiveIntegerField("1月适用支部数", default=0)
+    a2 = models.PositiveIntegerField("2月适用支部数", default=0)
+    a3 = models.PositiveIntegerField("3月适用支部数", default=0)
+    a4 = models.PositiveIntegerField("4月适用支部数", default=0)
+    a5 = models.PositiveIntegerField("5月适用支部数", default=0)
+    a6 = models.PositiveIntegerField("6月适用支部数", default=0)
+    a7 = models.PositiveIntegerField("7月适用支部数", default=0)
+    a8 = models.PositiveIntegerField("8月适用支部数", default=0)
+    a9 = models.PositiveIntegerField("9月适用支部数", default=0)
+    a10 = models.PositiveIntegerField("10月适用支部数", default=0)
+    a11 = models.PositiveIntegerField("11月适用支部数", default=0)
+    a12 = models.PositiveIntegerField("12月适用支部数", default=0)
+    c1 = models.PositiveIntegerField("1月达标支部数", default=0)
+    c2 = models.PositiveIntegerField("2月达标支部数", default=0)
+    c3 = models.PositiveIntegerField("3月达标支部数", default=0)
+    c4 = models.PositiveIntegerField("4月达标支部数", default=0)
+    c5 = models.PositiveIntegerField("5月达标支部数", default=0)
+    c6 = models.PositiveIntegerField("6月达标支部数", default=0)
+    c7 = models.PositiveIntegerField("7月达标支部数", default=0)
+    c8 = models.PositiveIntegerField("8月达标支部数", default=0)
+    c9 = models.PositiveIntegerField("9月达标支部数", default=0)
+    c10 = models.PositiveIntegerField("10月达标支部数", default=0)
+    c11 = models.PositiveIntegerField("11月达标支部数", default=0)
+    c12 = models.PositiveIntegerField("12月达标支部数", default=0)
 
     objects = OrgOwnedQuerySet.as_manager()
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(
-                fields=["year", "organization", "month"], name="uniq_subtree_month"
-            )
+            models.UniqueConstraint(fields=["year", "organization"], name="uniq_subtree_year")
         ]
 
     def __str__(self) -> str:
-        return f"{self.organization_id} {self.year}-{self.month}"
+        return f"{self.organization_id} {self.year}"
+
+    @property
+    def applicable(self) -> list[int]:
+        return [getattr(self, f"a{m}") for m in range(1, 13)]
+
+    @property
+    def compliant(self) -> list[int]:
+        return [getattr(self, f"c{m}") for m in range(1, 13)]
+
+    def month(self, month: int) -> MonthRate | None:
+        """The counts of one month, None when no branch of the subtree had a rule."""
+        applicable = self.applicable[month - 1]
+        return MonthRate(applicable, self.compliant[month - 1]) if applicable else None
+
+    @property
+    def months(self) -> list[MonthRate | None]:
+        return [self.month(m) for m in range(1, 13)]
+
+    def over(self, months) -> MonthRate:
+        """The counts summed over some months (a quarter, the year to date)."""
+        return MonthRate(
+            sum(self.applicable[m - 1] for m in months),
+            sum(self.compliant[m - 1] for m in months),
+        )
+
+
+@dataclass(frozen=True)
+class MonthRate:
+    """Branch-months a rule applied to and how many of them were compliant: 达标率."""
+
+    applicable: int
+    compliant: int
 
     @property
     def rate(self) -> float | None:
@@ -231,10 +282,8 @@ class MemberWarning(models.Model):
 
     year = models.PositiveSmallIntegerField("年度")
     kind = models.CharField("类型", max_length=10, choices=WarningKind.choices)
-    member = models.ForeignKey("members.Member", on_delete=models.CASCADE, related_name="+")
-    organization = models.ForeignKey(
-        "orgs.Organization", on_delete=models.CASCADE, related_name="+"
-    )
+    member = derived_key("members.Member")
+    organization = derived_key("orgs.Organization", indexed=False)
     run_length = models.PositiveSmallIntegerField("连续月数")
     first_month = models.PositiveSmallIntegerField("起始月份")
     last_month = models.PositiveSmallIntegerField("截止月份")

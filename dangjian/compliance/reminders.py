@@ -72,9 +72,7 @@ def daily_reminders(today: dt.date) -> int:
 def weekly_bulletin(today: dt.date) -> int:
     """Each committee with an account gets its children ranked by 达标率 of the last judged
     month."""
-    from django.db.models import Sum
-
-    from dangjian.compliance.models import SubtreeMonth
+    from dangjian.compliance.models import SubtreeYear
 
     run = latest_run(today.year)
     if run is None or run.judged_through < 1:
@@ -84,17 +82,15 @@ def weekly_bulletin(today: dt.date) -> int:
     month = run.judged_through
     scopes = {i: (p, t) for i, p, t in addressed_scopes() if t not in BRANCH_TYPES}
     children: dict[int, list[tuple[str, int, int]]] = {}
-    rows = (
-        SubtreeMonth.objects.filter(
-            year=run.year, month=month, organization__parent_id__in=list(scopes)
-        )
-        .values("organization__parent_id", "organization__name")
-        .annotate(a=Sum("applicable"), c=Sum("compliant"))
-    )
+    rows = SubtreeYear.objects.filter(
+        year=run.year, organization__parent_id__in=list(scopes)
+    ).select_related("organization")
     for row in rows:
-        children.setdefault(row["organization__parent_id"], []).append(
-            (row["organization__name"], row["a"], row["c"])
-        )
+        counts = row.month(month)
+        if counts:
+            children.setdefault(row.organization.parent_id, []).append(
+                (row.organization.name, counts.applicable, counts.compliant)
+            )
     link = reverse("compliance:reminders") + "?tab=weekly"
     notices = []
     for org_id, ranked in children.items():

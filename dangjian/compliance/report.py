@@ -11,7 +11,7 @@ import json
 from collections.abc import Iterator
 from pathlib import Path
 
-from dangjian.compliance.models import BranchYear, RuleCheck, SubtreeMonth
+from dangjian.compliance.models import BranchYear, RuleCheck, SubtreeYear
 from dangjian.core.periods import month_bit
 from dangjian.orgs.models import Organization
 
@@ -69,14 +69,8 @@ def organization_entries(year: int) -> Iterator[dict]:
 
 def subtree_entries(year: int) -> Iterator[dict]:
     rates: dict[int, list[float | None]] = {}
-    for org_id, month, applicable, compliant in (
-        SubtreeMonth.objects.filter(year=year)
-        .values_list("organization_id", "month", "applicable", "compliant")
-        .iterator(20000)
-    ):
-        rates.setdefault(org_id, [None] * 12)[month - 1] = (
-            compliant / applicable if applicable else None
-        )
+    for row in SubtreeYear.objects.filter(year=year).iterator(20000):
+        rates[row.organization_id] = [m.rate if m else None for m in row.months]
     for org_id, code in Organization.objects.values_list("id", "code").iterator(20000):
         yield {"org_code": code, "compliance_rate": rates.get(org_id, [None] * 12)}
 

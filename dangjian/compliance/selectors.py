@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from dangjian.compliance.models import BranchYear, ComplianceRun, RuleCheck, SubtreeMonth
+from dangjian.compliance.models import BranchYear, ComplianceRun, MonthRate, RuleCheck, SubtreeYear
 from dangjian.core.periods import month_bit
 
 
@@ -12,11 +12,11 @@ def latest_run(year: int) -> ComplianceRun | None:
     return ComplianceRun.objects.filter(year=year).first()
 
 
-def subtree_rates(year: int, org_ids) -> dict[int, list[SubtreeMonth | None]]:
-    """Per organization, its 12 SubtreeMonth rows (None where no branch had a rule)."""
-    rates: dict[int, list[SubtreeMonth | None]] = {i: [None] * 12 for i in org_ids}
-    for row in SubtreeMonth.objects.filter(year=year, organization_id__in=list(rates)):
-        rates[row.organization_id][row.month - 1] = row
+def subtree_rates(year: int, org_ids) -> dict[int, list[MonthRate | None]]:
+    """Per organization, its 12 months of subtree counts (None where no branch had a rule)."""
+    rates: dict[int, list[MonthRate | None]] = {i: [None] * 12 for i in org_ids}
+    for row in SubtreeYear.objects.filter(year=year, organization_id__in=list(rates)):
+        rates[row.organization_id] = row.months
     return rates
 
 
@@ -34,18 +34,17 @@ class RankedOrg:
 def ranking(year: int, parent, months: list[int]) -> list[RankedOrg]:
     """The children of `parent` ranked by 达标率 over `months` (compliant branch-months over
     judged branch-months), best first; children with no judged branch come last."""
-    from django.db.models import Sum
-
     from dangjian.orgs.models import Organization
 
     children = {o.id: o for o in Organization.objects.filter(parent=parent).order_by("path")}
-    sums = (
-        SubtreeMonth.objects.filter(year=year, organization_id__in=list(children), month__in=months)
-        .values("organization_id")
-        .annotate(a=Sum("applicable"), c=Sum("compliant"))
-    )
-    totals = {row["organization_id"]: (row["a"], row["c"]) for row in sums}
-    ranked = [RankedOrg(org, *totals.get(org_id, (0, 0))) for org_id, org in children.items()]
+    totals = {
+        row.organization_id: row.over(months)
+        for row in SubtreeYear.objects.filter(year=year, organization_id__in=list(children))
+    }
+    ranked = [
+        RankedOrg(org, *((t.applicable, t.compliant) if (t := totals.get(org_id)) else (0, 0)))
+        for org_id, org in children.items()
+    ]
     ranked.sort(key=lambda r: (r.rate is None, -(r.rate or 0), r.org.path))
     return ranked
 

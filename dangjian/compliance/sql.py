@@ -1,22 +1,24 @@
 """The SQL of the compliance engine (SPEC C2, §6), in one module, parameterized, the same text
-on SQLite and PostgreSQL apart from `month_of`.
+on SQLite and PostgreSQL apart from `mask_or` (SQLite has no BIT_OR).
 
-Months are bits of a 12-bit mask (January = bit 0) so that "which months" is an integer that
-both databases combine with `&`, `|`, `~` and `<<`.
+Months are bits of a 12-bit mask (January = bit 0), so "which months" is one integer that both
+databases combine with `&`, `|`, `~` and `<<`. The engine reads the ledger's compact facts: one
+row per organization and rule (12 monthly counts of quorate meetings) and one per member
+(`ledger_memberyear`), never a row per dues payment or meeting. Only integers computed here
+(month bits, rule numbers) are written into the SQL text; values from data are parameters.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.db import connection
 
 from dangjian.core.bulk import is_postgresql
+from dangjian.core.periods import Month, month_bit
 
-
-def month_of(column: str) -> str:
-    """The month (1..12) of a date column."""
-    if is_postgresql():
-        return f"CAST(EXTRACT(MONTH FROM {column}) AS integer)"
-    return f"CAST(strftime('%%m', {column}) AS integer)"
+MONTHS = range(1, 13)
+ALL_MONTHS = 4095
 
 
 def execute(sql: str, params: list | tuple = ()) -> int:
@@ -31,165 +33,255 @@ def fetch(sql: str, params: list | tuple = ()) -> list[tuple]:
         return cursor.fetchall()
 
 
-def insert_many(sql: str, rows: list[tuple]) -> None:
-    if rows:
-        with connection.cursor() as cursor:
-            cursor.executemany(sql, rows)
-
-
-WORK_TABLES = {
-    "cmp_rule": "rule_no integer, code varchar(40), label varchar(60), activity_type varchar(10),"
-    " min_count integer, min_formal integer, quorum_percent integer",
-    "cmp_rule_type": "rule_no integer, org_type varchar(10)",
-    "cmp_check": "rule_no integer, check_month integer, first_month integer, pending boolean,"
-    " first_day date, last_day date",
-    "cmp_month": "m integer",
-    # each month a check counts meetings in (equality joins instead of month ranges)
-    "cmp_check_month": "rule_no integer, check_month integer, m integer",
-}
-
-
-def create_work_tables() -> None:
-    """Small temporary tables holding the rules of the run (a few dozen rows)."""
-    for name, columns in WORK_TABLES.items():
-        execute(f"DROP TABLE IF EXISTS {name}")
-        execute(f"CREATE TEMPORARY TABLE {name} ({columns})")
-    execute("DROP TABLE IF EXISTS cmp_grid")
-
-
-def tune_session() -> None:
-    """PostgreSQL: room for the run's hash joins and aggregates (this transaction only), and
-    statistics for the small work tables so the planner does not guess."""
+def mask_or(expr: str) -> str:
+    """The aggregate OR of a mask column (SQLite has no BIT_OR: one MAX per month bit)."""
     if is_postgresql():
-        execute("SET LOCAL work_mem = '128MB'")
-        for name in WORK_TABLES:
-            execute(f"ANALYZE {name}")
+        return f"BIT_OR({expr})"
+    return "(" + " + ".join(f"MAX(({expr}) & {month_bit(m)})" for m in MONTHS) + ")"
+
+
+def values(rows: list[tuple]) -> tuple[str, list]:
+    """A VALUES list of parameters (columns are column1, column2, … on both databases)."""
+    marks = ", ".join("(" + ", ".join(["%s"] * len(row)) + ")" for row in rows)
+    return f"VALUES {marks}", [v for row in rows for v in row]
+
+
+@dataclass(frozen=True)
+class RulePlan:
+    """One rule of the run with its checks: (check month, first month of its period), judged
+    and pending (a period in progress), and the bits of those check months."""
+
+    rule_no: int
+    code: str
+    label: str
+    activity_type: str
+    min_count: int
+    applies_to: tuple[str, ...]
+    min_formal: int | None
+    quorum_percent: int
+    checks: tuple[tuple[int, int, bool], ...]  # (check month, first month, pending)
+
+    def bits(self, pending: bool) -> int:
+        return sum(month_bit(c) for c, _first, p in self.checks if p == pending)
+
+
+def _period_count(first: int, last: int) -> str:
+    return "(" + " + ".join(f"c{m}" for m in range(first, last + 1)) + ")"
+
+
+def _met_mask(plans: list[RulePlan]) -> tuple[str, list]:
+    """Per (organization, rule) row: the bits of the checks whose period holds ≥ min_count
+    quorate meetings."""
+    whens, params = [], []
+    for plan in plans:
+        terms = []
+        for check, first, _pending in plan.checks:
+            terms.append(
+                f"CASE WHEN {_period_count(first, check)} >= %s THEN {month_bit(check)} ELSE 0 END"
+            )
+            params.append(plan.min_count)
+        whens.append(f"WHEN {plan.rule_no} THEN {' + '.join(terms) or '0'}")
+    return f"CASE rule_no {' '.join(whens)} ELSE 0 END", params
+
+
+def _checked_mask(plans: list[RulePlan], pending: bool) -> tuple[str, list]:
+    """The rule's check bits where it applies: formal-member threshold, months the
+    organization exists, minus exempted months."""
+    whens, params = [], []
+    for plan in plans:
+        bits = plan.bits(pending)
+        if plan.min_formal is None:
+            whens.append(f"WHEN {plan.rule_no} THEN {bits}")
+        else:
+            whens.append(f"WHEN {plan.rule_no} THEN CASE WHEN formal >= %s THEN {bits} ELSE 0 END")
+            params.append(plan.min_formal)
+    return f"(CASE rule_no {' '.join(whens)} ELSE 0 END) & alive & ~exempt", params
+
+
+def _alive_mask(year: int) -> tuple[str, list]:
+    """Months in which the organization exists: set up by the first day of the month, and not
+    dissolved by its last day (an inactive organization without a date never exists)."""
+    terms, params = [], []
+    for m in MONTHS:
+        month = Month(year, m)
+        terms.append(
+            "CASE WHEN (established_on IS NULL OR established_on <= %s)"
+            " AND ((dissolved_on IS NULL AND is_active = %s) OR dissolved_on > %s)"
+            f" THEN {month_bit(m)} ELSE 0 END"
+        )
+        params += [month.first_day, True, month.last_day]
+    return " + ".join(terms), params
+
+
+def create_exempt_table(rows: list[tuple[int, int, int]]) -> bool:
+    """cmp_exempt (org_id, rule_no, mask) of the year's exemptions; False when there are none."""
+    execute("DROP TABLE IF EXISTS cmp_exempt")
+    if not rows:
+        return False
+    execute("CREATE TEMPORARY TABLE cmp_exempt (org_id integer, rule_no integer, mask integer)")
+    with connection.cursor() as cursor:
+        cursor.executemany("INSERT INTO cmp_exempt VALUES (%s, %s, %s)", rows)
+    return True
+
+
+def build_org_rules(year: int, plans: list[RulePlan], with_exemptions: bool) -> int:
+    """cmp_org_rule: one row per organization and rule that applies to its type, with the 12
+    monthly counts of quorate meetings of the rule's activity type (c1..c12, from the ledger's
+    `ActivityMonths` facts under the rule's quorum), the check bits judged and pending where
+    the rule applies, and the bits of the checks met."""
+    activity_sql, activity_params = values(
+        [(p.rule_no, p.activity_type, p.quorum_percent) for p in plans]
+    )
+    scope_sql, scope_params = values([(p.rule_no, t) for p in plans for t in p.applies_to])
+    alive_sql, alive_params = _alive_mask(year)
+    judged_sql, judged_params = _checked_mask(plans, pending=False)
+    pending_sql, pending_params = _checked_mask(plans, pending=True)
+    met_sql, met_params = _met_mask(plans)
+    exempt_join = (
+        "LEFT JOIN cmp_exempt e ON e.org_id = o.id AND e.rule_no = s.column1"
+        if with_exemptions
+        else ""
+    )
+    exempt = "COALESCE(e.mask, 0)" if with_exemptions else "0"
+    first, last = Month(year, 1).first_day, Month(year, 12).last_day
+    execute("DROP TABLE IF EXISTS cmp_org_rule")
+    return execute(
+        f"""
+        CREATE TEMPORARY TABLE cmp_org_rule AS
+        SELECT org_id, rule_no, formal, {judged_sql} AS judged, {pending_sql} AS pending,
+               {met_sql} AS met, {", ".join(f"c{m}" for m in MONTHS)}
+        FROM (
+            SELECT o.id AS org_id, s.column1 AS rule_no, o.formal, o.alive, {exempt} AS exempt,
+                   {", ".join(f"COALESCE(h.c{m}, 0) AS c{m}" for m in MONTHS)}
+            FROM (
+                SELECT id, org_type, member_count - probationary_count AS formal,
+                       {alive_sql} AS alive
+                FROM orgs_organization
+                WHERE (established_on IS NULL OR established_on <= %s)
+                  AND ((dissolved_on IS NULL AND is_active = %s) OR dissolved_on > %s)
+            ) o
+            JOIN ({scope_sql}) s ON s.column2 = o.org_type
+            LEFT JOIN (
+                SELECT a.organization_id AS org_id, r.column1 AS rule_no,
+                       {", ".join(f"a.m{m} AS c{m}" for m in MONTHS)}
+                FROM ledger_activitymonths a
+                JOIN ({activity_sql}) r
+                  ON r.column2 = a.activity_type AND r.column3 = a.quorum_percent
+                WHERE a.year = %s
+            ) h ON h.org_id = o.id AND h.rule_no = s.column1
+            {exempt_join}
+        ) applied
+        """,
+        [
+            *judged_params,
+            *pending_params,
+            *met_params,
+            *alive_params,
+            last,
+            True,
+            first,
+            *scope_params,
+            *activity_params,
+            year,
+        ],
+    )
 
 
 def drop_work_tables() -> None:
-    for name in (*WORK_TABLES, "cmp_grid"):
+    for name in ("cmp_org_rule", "cmp_exempt"):
         execute(f"DROP TABLE IF EXISTS {name}")
 
 
-EXEMPTED = """
-          AND NOT EXISTS (
-              SELECT 1 FROM compliance_exemption e
-              WHERE e.organization_id = o.id
-                AND (e.rule_code = '' OR e.rule_code = r.code)
-                AND e.first_month <= c.first_day AND e.last_month >= c.first_day
-          )"""
-
-
-def build_grid(year_start, year_end, formal_type: str, with_exemptions: bool = True) -> None:
-    """cmp_grid: one row per (organization, rule, check month) the rules apply to, with the
-    number of quorate meetings held in the check's period. Rules apply by organization type,
-    formal-member threshold, existence of the organization and exemptions (the exemption
-    test is left out when no exemption touches the year)."""
-    month = month_of("mt.held_on")
-    exempted = EXEMPTED if with_exemptions else ""
-    execute(
-        f"""
-        CREATE TEMPORARY TABLE cmp_grid AS
-        WITH formal AS (
-            SELECT organization_id AS org_id, COUNT(*) AS n
-            FROM members_member
-            WHERE member_type = %s AND is_active = %s
-            GROUP BY organization_id
-        ),
-        counts AS (
-            SELECT mt.organization_id AS org_id, r.rule_no, {month} AS m, COUNT(*) AS n
-            FROM ledger_meeting mt
-            JOIN cmp_rule r ON r.activity_type = mt.activity_type
-            WHERE mt.held_on >= %s AND mt.held_on <= %s
-              AND mt.present * 100 > mt.expected * r.quorum_percent
-            GROUP BY mt.organization_id, r.rule_no, {month}
-        ),
-        period_counts AS (
-            SELECT k.org_id, c.rule_no, c.check_month, SUM(k.n) AS n
-            FROM counts k
-            JOIN cmp_check_month c ON c.rule_no = k.rule_no AND c.m = k.m
-            GROUP BY k.org_id, c.rule_no, c.check_month
-        )
-        SELECT o.id AS org_id, r.rule_no, c.check_month, c.first_month, c.pending,
-               r.min_count AS required, COALESCE(pc.n, 0) AS counted,
-               COALESCE(f.n, 0) AS formal
-        FROM orgs_organization o
-        JOIN cmp_rule_type rt ON rt.org_type = o.org_type
-        JOIN cmp_rule r ON r.rule_no = rt.rule_no
-        JOIN cmp_check c ON c.rule_no = r.rule_no
-        LEFT JOIN formal f ON f.org_id = o.id
-        LEFT JOIN period_counts pc
-          ON pc.org_id = o.id AND pc.rule_no = r.rule_no AND pc.check_month = c.check_month
-        WHERE (r.min_formal IS NULL OR COALESCE(f.n, 0) >= r.min_formal)
-          AND (o.established_on IS NULL OR o.established_on <= c.first_day)
-          AND ((o.dissolved_on IS NULL AND o.is_active = %s) OR o.dissolved_on > c.last_day)
-          {exempted}
-        """,
-        [formal_type, True, year_start, year_end, True],
+def write_rule_checks(year: int, plans: list[RulePlan]) -> int:
+    """Every check not met where the rule applies: missed, or still owed in a period in
+    progress, with the meetings counted in its period and the number required."""
+    checks_sql, params = values(
+        [
+            (p.rule_no, check, first, pending, month_bit(check), p.code, p.label)
+            for p in plans
+            for check, first, pending in p.checks
+        ]
     )
-
-
-def write_rule_checks(year: int) -> int:
-    """Every check not met (missed, or still owed in a period in progress)."""
+    if not params:
+        return 0
+    counted = " + ".join(
+        f"CASE WHEN k.column3 <= {m} AND k.column2 >= {m} THEN g.c{m} ELSE 0 END" for m in MONTHS
+    )
+    rules_sql, rule_params = values([(p.rule_no, p.activity_type, p.min_count) for p in plans])
     return execute(
-        """
+        f"""
         INSERT INTO compliance_rulecheck
             (year, organization_id, rule_code, rule_label, activity_type, check_month,
              first_month, counted, required, pending)
-        SELECT %s, g.org_id, r.code, r.label, r.activity_type, g.check_month, g.first_month,
-               g.counted, g.required, g.pending
-        FROM cmp_grid g JOIN cmp_rule r ON r.rule_no = g.rule_no
-        WHERE g.counted < g.required
+        SELECT %s, g.org_id, k.column6, k.column7, r.column2, k.column2, k.column3,
+               {counted}, r.column3, k.column4
+        FROM cmp_org_rule g
+        JOIN ({checks_sql}) k ON k.column1 = g.rule_no
+        JOIN ({rules_sql}) r ON r.column1 = g.rule_no
+        WHERE ((g.judged | g.pending) & k.column5) <> 0 AND (g.met & k.column5) = 0
         """,
-        [year],
+        [year, *params, *rule_params],
     )
 
 
-def write_branch_years(year: int) -> int:
-    """Per organization: months judged (some rule applied) and months met (none missed)."""
+def write_branch_years(year: int, dues_kind: str) -> int:
+    """Per organization: months judged (some rule applied) and months met (no rule missed),
+    its formal members, and its own members in dues arrears (the warnings written first)."""
+    judged, missed = mask_or("judged"), mask_or("judged & ~met")
     return execute(
-        """
+        f"""
         INSERT INTO compliance_branchyear
             (year, organization_id, applicable_mask, met_mask, formal_members, dues_arrears)
-        SELECT %s, org_id, SUM(bit), SUM(CASE WHEN missed = 0 THEN bit ELSE 0 END),
-               MAX(formal), 0
+        SELECT %s, org_id, SUM(applicable), SUM(met), SUM(formal), SUM(arrears)
         FROM (
-            SELECT org_id, (1 << (check_month - 1)) AS bit, MAX(formal) AS formal,
-                   SUM(CASE WHEN counted < required THEN 1 ELSE 0 END) AS missed
-            FROM cmp_grid
-            WHERE pending = %s
-            GROUP BY org_id, check_month
-        ) judged
+            SELECT org_id, {judged} AS applicable, {judged} & ~{missed} AS met,
+                   MAX(formal) AS formal, 0 AS arrears
+            FROM cmp_org_rule
+            WHERE judged <> 0
+            GROUP BY org_id
+            UNION ALL
+            SELECT organization_id, 0, 0, 0, COUNT(*)
+            FROM compliance_memberwarning
+            WHERE year = %s AND kind = %s
+            GROUP BY organization_id
+        ) parts
         GROUP BY org_id
         """,
-        [year, False],
+        [year, year, dues_kind],
     )
 
 
-def roll_up_level(year: int, depth: int) -> int:
-    """达标率 counts of every organization at `depth`: its own months plus its children's
-    subtree counts (already written, deeper levels first)."""
+def write_subtree_years(year: int, step: int, deepest: int) -> int:
+    """达标率 counts of every organization's subtree per month, from the branch-year rows of
+    its descendants (ancestors by materialized-path prefix), in one statement. Branches with
+    the same months are counted together first, so the per-month sums run over few rows."""
+    levels_sql, levels = values([(k,) for k in range(1, deepest + 1)])
+    columns = ", ".join([*(f"a{m}" for m in MONTHS), *(f"c{m}" for m in MONTHS)])
+    sums = ", ".join(
+        [
+            *(f"SUM(n * ((judged >> {m - 1}) & 1))" for m in MONTHS),
+            *(f"SUM(n * ((met >> {m - 1}) & 1))" for m in MONTHS),
+        ]
+    )
     return execute(
-        """
-        INSERT INTO compliance_subtreemonth (year, organization_id, month, applicable, compliant)
-        SELECT %s, org_id, month, SUM(applicable), SUM(compliant)
+        f"""
+        INSERT INTO compliance_subtreeyear (year, organization_id, {columns})
+        SELECT %s, a.id, {sums}
         FROM (
-            SELECT b.organization_id AS org_id, mo.m AS month, 1 AS applicable,
-                   CASE WHEN (b.met_mask & (1 << (mo.m - 1))) <> 0 THEN 1 ELSE 0 END
-                       AS compliant
+            SELECT substr(o.path, 1, {step} * lv.column1) AS prefix,
+                   b.applicable_mask AS judged, b.applicable_mask & b.met_mask AS met,
+                   CAST(COUNT(*) AS integer) AS n
             FROM compliance_branchyear b
             JOIN orgs_organization o ON o.id = b.organization_id
-            CROSS JOIN cmp_month mo
-            WHERE b.year = %s AND o.depth = %s AND (b.applicable_mask & (1 << (mo.m - 1))) <> 0
-            UNION ALL
-            SELECT o.parent_id, s.month, s.applicable, s.compliant
-            FROM compliance_subtreemonth s
-            JOIN orgs_organization o ON o.id = s.organization_id
-            WHERE s.year = %s AND o.depth = %s
-        ) parts
-        GROUP BY org_id, month
+            JOIN ({levels_sql}) lv ON lv.column1 <= o.depth
+            WHERE b.year = %s AND b.applicable_mask <> 0
+            GROUP BY substr(o.path, 1, {step} * lv.column1), b.applicable_mask,
+                     b.applicable_mask & b.met_mask
+        ) alike
+        JOIN orgs_organization a ON a.path = alike.prefix
+        GROUP BY a.id
         """,
-        [year, year, depth, year, depth + 1],
+        [year, *levels, year],
     )
 
 
@@ -202,7 +294,7 @@ def eligible_mask_sql(first_days: list, through_mask: int) -> tuple[str, list]:
     whens, params = [], []
     for m, first_day in enumerate(first_days, start=1):
         whens.append("WHEN m.join_date < %s THEN %s")
-        params += [first_day, (4095 & ~((1 << (m - 1)) - 1)) & through_mask]
+        params += [first_day, (ALL_MONTHS & ~((1 << (m - 1)) - 1)) & through_mask]
     return f"(CASE {' '.join(whens)} ELSE 0 END)", params
 
 
@@ -213,58 +305,41 @@ def runs_of_six(column: str, through: int) -> str:
 
 
 def unpaid_members(year: int, through: int, first_days: list) -> list[tuple[int, int, int]]:
-    """(member, organization, unpaid-month mask) of members with ≥ 6 consecutive unpaid months
-    among the months 1..through of `year`: no payment row, or 实交 < 应交."""
-    through_mask = (1 << through) - 1
-    eligible, params = eligible_mask_sql(first_days, through_mask)
+    """(member, organization, unpaid-month mask) of active members with ≥ 6 consecutive unpaid
+    months among the months 1..through of `year`: no payment row, or 实交 < 应交."""
+    eligible, params = eligible_mask_sql(first_days, (1 << through) - 1)
     return fetch(
         f"""
         SELECT id, organization_id, unpaid FROM (
-            SELECT m.id, m.organization_id, {eligible} & ~COALESCE(p.paid, 0) AS unpaid
+            SELECT m.id, m.organization_id, {eligible} & ~COALESCE(f.paid_mask, 0) AS unpaid
             FROM members_member m
-            LEFT JOIN (
-                SELECT member_id,
-                       SUM(CASE WHEN paid_fen >= due_fen THEN (1 << (month - 1)) ELSE 0 END)
-                           AS paid
-                FROM ledger_duespayment
-                WHERE year = %s AND month <= %s
-                GROUP BY member_id
-            ) p ON p.member_id = m.id
+            LEFT JOIN ledger_memberyear f ON f.member_id = m.id AND f.year = %s
             WHERE m.is_active = %s
         ) owed
         WHERE {runs_of_six("unpaid", through)}
         """,
-        [*params, year, through, True],
+        [*params, year, True],
     )
 
 
 def absent_members(year: int, through: int, first_days: list, year_start, year_end) -> list:
-    """(member, organization, months-without-attendance mask) of members with ≥ 6 consecutive
-    months without attending any organizational life, in branches that record attendance."""
-    through_mask = (1 << through) - 1
-    eligible, params = eligible_mask_sql(first_days, through_mask)
-    month = month_of("mt.held_on")
+    """(member, organization, months-without-attendance mask) of active members with ≥ 6
+    consecutive months without attending any organizational life, in the branches that record
+    attendance person by person."""
+    eligible, params = eligible_mask_sql(first_days, (1 << through) - 1)
     return fetch(
         f"""
         SELECT id, organization_id, missing FROM (
-            SELECT m.id, m.organization_id, {eligible} & ~COALESCE(a.attended, 0) AS missing
+            SELECT m.id, m.organization_id, {eligible} & ~COALESCE(f.attended_mask, 0) AS missing
             FROM members_member m
             JOIN (
                 SELECT DISTINCT organization_id FROM ledger_meeting
                 WHERE has_attendance = %s AND held_on >= %s AND held_on <= %s
             ) b ON b.organization_id = m.organization_id
-            LEFT JOIN (
-                SELECT member_id, SUM(1 << (m - 1)) AS attended FROM (
-                    SELECT DISTINCT at.member_id, {month} AS m
-                    FROM ledger_attendance at
-                    JOIN ledger_meeting mt ON mt.id = at.meeting_id
-                    WHERE at.status = %s AND mt.held_on >= %s AND mt.held_on <= %s
-                ) months
-                GROUP BY member_id
-            ) a ON a.member_id = m.id
+            LEFT JOIN ledger_memberyear f ON f.member_id = m.id AND f.year = %s
             WHERE m.is_active = %s
         ) lapsed
         WHERE {runs_of_six("missing", through)}
         """,
-        [*params, True, year_start, year_end, "present", year_start, year_end, True],
+        [*params, True, year_start, year_end, year, True],
     )

@@ -17,6 +17,7 @@ from dangjian.core.money import fen_to_yuan, yuan_to_fen
 from dangjian.imports.registry import ImportContext, SheetImporter, SheetResult, SourceRow
 from dangjian.ledger import validation as v
 from dangjian.ledger.choices import DuesCategory
+from dangjian.ledger.facts import refresh_member_years
 from dangjian.ledger.models import DuesPayment
 from dangjian.members.models import Member
 from dangjian.members.validation import clean_id_number
@@ -123,6 +124,8 @@ class DuesSheet(SheetImporter):
             new_rows,
         )
         result.updated = update_rows(DuesPayment, ["due_fen", "paid_fen", "updated_at"], updates)
+        if new_rows or updates:
+            refresh_member_years(years, member_ids)
         return result
 
     def export_rows(self, user, reveal_pii: bool) -> Iterator[tuple]:

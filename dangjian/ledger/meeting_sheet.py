@@ -16,6 +16,7 @@ from dangjian.core.cells import as_text
 from dangjian.core.errors import BusinessError
 from dangjian.imports.registry import ImportContext, SheetImporter, SheetResult, SourceRow
 from dangjian.ledger import validation as v
+from dangjian.ledger.facts import refresh_activity_months
 from dangjian.ledger.models import Meeting
 from dangjian.orgs.sheet import org_directory, org_refs
 
@@ -168,6 +169,10 @@ class MeetingSheet(SheetImporter):
             new_rows,
         )
         result.updated = update_rows(Meeting, ["expected", "present", "updated_at"], updates)
+        if new_rows or updates:
+            refresh_activity_months(
+                {r[3].year for r in plan.rows}, {refs[r[1]][0] for r in plan.rows}
+            )
         return result
 
     def export_rows(self, user, reveal_pii: bool) -> Iterator[tuple]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db import models
 
+from dangjian.core.derived import derived_key
 from dangjian.core.money import fen_to_yuan
 from dangjian.ledger.choices import ActivityType, AttendanceStatus, DuesCategory
 from dangjian.ledger.querysets import AttachmentQuerySet, DuesQuerySet, MeetingQuerySet
@@ -43,7 +44,15 @@ class Meeting(models.Model):
                 condition=models.Q(present__lte=models.F("expected")), name="present_le_expected"
             ),
         ]
-        indexes = [models.Index(fields=["held_on", "organization"], name="meeting_by_date")]
+        indexes = [
+            models.Index(fields=["held_on", "organization"], name="meeting_by_date"),
+            # the few branches that record attendance person by person (attendance lapses)
+            models.Index(
+                fields=["held_on", "organization"],
+                condition=models.Q(has_attendance=True),
+                name="meeting_with_roll_call",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.held_on} {self.activity_type} {self.topic}"
@@ -172,3 +181,77 @@ class ClosedYear(models.Model):
 
     def __str__(self) -> str:
         return str(self.year)
+
+
+class MemberYear(models.Model):
+    """Compact facts of one member's year, kept equal to the raw rows by `ledger.facts`
+    whenever dues or attendance are written: the months paid in full (a 党费 row with
+    实交 ≥ 应交) and the months with attended organizational life, as 12-bit masks
+    (January = bit 0). The compliance engine reads these instead of every dues row."""
+
+    member = derived_key("members.Member")
+    year = models.PositiveSmallIntegerField("年")
+    paid_mask = models.PositiveIntegerField("足额缴纳月份", default=0)
+    attended_mask = models.PositiveIntegerField("参加组织生活月份", default=0)
+
+    class Meta:
+        verbose_name = "党员年度台账汇总"
+        verbose_name_plural = "党员年度台账汇总"
+        constraints = [models.UniqueConstraint(fields=["year", "member"], name="uniq_member_year")]
+
+    def __str__(self) -> str:
+        return f"{self.member_id} {self.year}"
+
+
+class ActivityMonths(models.Model):
+    """Compact facts of one organization's year for one activity type, as counted under one
+    quorum (实到 × 100 > 应到 × quorum_percent): the number of quorate meetings in each month
+    (m1 = January). Kept equal to the raw meetings by `ledger.facts` for every quorum listed
+    in `ActivityQuorum` for the year; the compliance engine reads these rows instead of every
+    meeting."""
+
+    organization = derived_key("orgs.Organization", indexed=False)
+    year = models.PositiveSmallIntegerField("年")
+    activity_type = models.CharField("活动类型", max_length=10, choices=ActivityType.choices)
+    quorum_percent = models.PositiveSmallIntegerField("到会比例（%）")
+    m1 = models.PositiveIntegerField(default=0)
+    m2 = models.PositiveIntegerField(default=0)
+    m3 = models.PositiveIntegerField(default=0)
+    m4 = models.PositiveIntegerField(default=0)
+    m5 = models.PositiveIntegerField(default=0)
+    m6 = models.PositiveIntegerField(default=0)
+    m7 = models.PositiveIntegerField(default=0)
+    m8 = models.PositiveIntegerField(default=0)
+    m9 = models.PositiveIntegerField(default=0)
+    m10 = models.PositiveIntegerField(default=0)
+    m11 = models.PositiveIntegerField(default=0)
+    m12 = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = "组织年度活动汇总"
+        verbose_name_plural = "组织年度活动汇总"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["year", "quorum_percent", "organization", "activity_type"],
+                name="uniq_activity_months",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organization_id} {self.year} {self.activity_type} {self.quorum_percent}%"
+
+
+class ActivityQuorum(models.Model):
+    """A (year, quorum) whose `ActivityMonths` facts are kept: added when an evaluation first
+    needs that quorum for that year, refreshed by every writer of meetings from then on."""
+
+    year = models.PositiveSmallIntegerField("年")
+    quorum_percent = models.PositiveSmallIntegerField("到会比例（%）")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["year", "quorum_percent"], name="uniq_activity_quorum")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.year} {self.quorum_percent}%"

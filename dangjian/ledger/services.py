@@ -21,6 +21,7 @@ from dangjian.ledger.choices import (
     AttendanceStatus,
     DuesCategory,
 )
+from dangjian.ledger.facts import refresh_activity_months, refresh_member_years
 from dangjian.ledger.models import (
     Attendance,
     ClosedYear,
@@ -149,6 +150,8 @@ def record_meeting(
         )
         for upload in files:
             add_attachment(actor, meeting, upload, audit_it=False)
+        refresh_member_years([meeting.held_on.year], [e.member_id for e in entries])
+        refresh_activity_months([meeting.held_on.year], [org.pk])
         audit.record(
             actor,
             [
@@ -178,7 +181,9 @@ def update_meeting(
     data = _check_meeting(org, data, timezone.localdate())
     v.check_year_open(meeting.held_on.year, v.closed_years(), "组织生活", "held_on")
     before = _snapshot(meeting)
+    old_year = meeting.held_on.year
     with transaction.atomic():
+        attendees = set(meeting.attendance.values_list("member_id", flat=True))
         meeting.activity_type = data.activity_type
         meeting.held_on = data.held_on
         meeting.topic = data.topic
@@ -189,6 +194,7 @@ def update_meeting(
             meeting.expected, meeting.present = _counts(entries)
             meeting.has_attendance = True
             meeting.attendance.all().delete()
+            attendees.update(e.member_id for e in entries)
             Attendance.objects.bulk_create(
                 Attendance(
                     meeting=meeting,
@@ -200,6 +206,8 @@ def update_meeting(
             )
         meeting.updated_at = timezone.now()
         _save_unique(meeting)
+        refresh_member_years({old_year, meeting.held_on.year}, attendees)
+        refresh_activity_months({old_year, meeting.held_on.year}, [org.pk])
         for upload in files:
             add_attachment(actor, meeting, upload)
         old, new = audit.diff(before, _snapshot(meeting))
@@ -238,7 +246,10 @@ def delete_meeting(actor, meeting: Meeting) -> None:
             ],
         )
         files = [a.file for a in meeting.attachments.all()]
+        attendees = list(meeting.attendance.values_list("member_id", flat=True))
         meeting.delete()
+        refresh_member_years([meeting.held_on.year], attendees)
+        refresh_activity_months([meeting.held_on.year], [meeting.organization_id])
         transaction.on_commit(lambda: [f.delete(save=False) for f in files])
 
 
@@ -377,6 +388,8 @@ def save_month_dues(actor, org: Organization, month: Month, entries: list[DuesEn
         DuesPayment.objects.bulk_update(
             changed, ["due_fen", "paid_fen", "income_fen", "category", "updated_at"]
         )
+        if created or changed:
+            refresh_member_years([month.year], [p.member_id for p in created + changed])
         audit.record(actor, changes)
     return {"created": len(created), "updated": len(changed)}
 

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from django.utils import timezone
 
+from dangjian.ledger.facts import refresh_member_years
 from dangjian.ledger.models import DuesPayment, Meeting
 from dangjian.members.models import Member
+from dangjian.members.rollups import refresh_member_counts
 from dangjian.orgs.models import Category, Organization
-from dangjian.orgs.rollups import refresh_tree_rollups
 
 
 def load(orgs, people, sessions, payments, year) -> dict[str, Organization]:
@@ -58,5 +59,6 @@ def load(orgs, people, sessions, payments, year) -> dict[str, Organization]:
         )
         for (key, month), (due, paid) in payments.items()
     )
-    refresh_tree_rollups()
+    refresh_member_counts()  # what the member import and services keep up to date
+    refresh_member_years([year])  # what the dues and meeting writers keep up to date
     return made
