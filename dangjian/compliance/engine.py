@@ -38,7 +38,7 @@ from dangjian.compliance.rules import RuleSpec, rules_for_year
 from dangjian.core.bulk import insert_rows, lock_for_sequence
 from dangjian.core.errors import BusinessError
 from dangjian.core.periods import Month, check_months, longest_run, month_bit, period_months
-from dangjian.ledger.facts import ensure_activity_quorums
+from dangjian.ledger.facts import ensure_activity_quorums, ensure_member_years
 from dangjian.orgs.models import Organization
 
 
@@ -176,6 +176,7 @@ def evaluate_year(year: int, *, actor=None, today: dt.date | None = None) -> Eva
         _clear_year(year)
         plans = rule_plans(rules, checks)
         ensure_activity_quorums(year, {r.quorum_percent for r in rules})
+        ensure_member_years(year)
         exempted = sql.create_exempt_table(exemption_masks(year, plans))
         sql.build_org_rules(year, plans, exempted)
         result.stats["rule_checks"] = sql.write_rule_checks(year, plans)

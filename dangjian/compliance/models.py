@@ -195,7 +195,10 @@ class SubtreeYear(models.Model):
     """达标率 counts of an organization's whole subtree (itself included) for each month of a
     year: `a1`..`a12` branches a rule applied to in that month, `c1`..`c12` how many of them
     met every rule (integer columns, so the engine writes a whole jurisdiction in one
-    statement; `applicable` and `compliant` read them as lists)."""
+    statement; `applicable` and `compliant` read them as lists).
+
+    Stored for organizations with children only: a leaf's subtree is itself, and
+    `of_branch` derives it from its BranchYear (see `selectors.subtree_years`)."""
 
     year = models.PositiveSmallIntegerField("年度")
     organization = derived_key("orgs.Organization", indexed=False)
@@ -234,6 +237,16 @@ class SubtreeYear(models.Model):
     def __str__(self) -> str:
         return f"{self.organization_id} {self.year}"
 
+    @classmethod
+    def of_branch(cls, branch: BranchYear) -> SubtreeYear:
+        """The subtree of a leaf organization: its own months judged and met."""
+        row = cls(year=branch.year, organization_id=branch.organization_id)
+        for m, status in enumerate(branch.months, start=1):
+            if status is not None:
+                setattr(row, f"a{m}", 1)
+                setattr(row, f"c{m}", int(status))
+        return row
+
     @property
     def applicable(self) -> list[int]:
         return [getattr(self, f"a{m}") for m in range(1, 13)]
@@ -244,18 +257,21 @@ class SubtreeYear(models.Model):
 
     def month(self, month: int) -> MonthRate | None:
         """The counts of one month, None when no branch of the subtree had a rule."""
-        applicable = self.applicable[month - 1]
-        return MonthRate(applicable, self.compliant[month - 1]) if applicable else None
+        applicable = getattr(self, f"a{month}")
+        return MonthRate(applicable, getattr(self, f"c{month}")) if applicable else None
 
     @property
     def months(self) -> list[MonthRate | None]:
-        return [self.month(m) for m in range(1, 13)]
+        return [
+            MonthRate(a, c) if a else None
+            for a, c in zip(self.applicable, self.compliant, strict=True)
+        ]
 
     def over(self, months) -> MonthRate:
         """The counts summed over some months (a quarter, the year to date)."""
         return MonthRate(
-            sum(self.applicable[m - 1] for m in months),
-            sum(self.compliant[m - 1] for m in months),
+            sum(getattr(self, f"a{m}") for m in months),
+            sum(getattr(self, f"c{m}") for m in months),
         )
 
 

@@ -72,7 +72,8 @@ def daily_reminders(today: dt.date) -> int:
 def weekly_bulletin(today: dt.date) -> int:
     """Each committee with an account gets its children ranked by 达标率 of the last judged
     month."""
-    from dangjian.compliance.models import SubtreeYear
+    from dangjian.compliance.selectors import subtree_years
+    from dangjian.orgs.models import Organization
 
     run = latest_run(today.year)
     if run is None or run.judged_through < 1:
@@ -82,14 +83,13 @@ def weekly_bulletin(today: dt.date) -> int:
     month = run.judged_through
     scopes = {i: (p, t) for i, p, t in addressed_scopes() if t not in BRANCH_TYPES}
     children: dict[int, list[tuple[str, int, int]]] = {}
-    rows = SubtreeYear.objects.filter(
-        year=run.year, organization__parent_id__in=list(scopes)
-    ).select_related("organization")
-    for row in rows:
+    below = Organization.objects.filter(parent_id__in=list(scopes)).only("parent", "name")
+    below = {o.pk: o for o in below}
+    for org_id, row in subtree_years(run.year, below).items():
         counts = row.month(month)
         if counts:
-            children.setdefault(row.organization.parent_id, []).append(
-                (row.organization.name, counts.applicable, counts.compliant)
+            children.setdefault(below[org_id].parent_id, []).append(
+                (below[org_id].name, counts.applicable, counts.compliant)
             )
     link = reverse("compliance:reminders") + "?tab=weekly"
     notices = []

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from functools import cache
 from pathlib import Path
 
 from dangjian.compliance.models import BranchYear, RuleCheck, SubtreeYear
@@ -18,8 +19,16 @@ from dangjian.orgs.models import Organization
 SCORE_FIELDS = ("party_score", "final_score", "grade", "class", "weak_lax")
 
 
+@cache
+def _statuses(applicable: int, met: int) -> tuple[bool | None, ...]:
+    """Met / missed / not judged per month (few distinct mask pairs, so cached)."""
+    return tuple(
+        (bool(met & month_bit(m)) if applicable & month_bit(m) else None) for m in range(1, 13)
+    )
+
+
 def _compliance(applicable: int, met: int) -> list[bool | None]:
-    return [(bool(met & month_bit(m)) if applicable & month_bit(m) else None) for m in range(1, 13)]
+    return list(_statuses(applicable, met))
 
 
 def organization_entries(year: int) -> Iterator[dict]:
@@ -67,10 +76,30 @@ def organization_entries(year: int) -> Iterator[dict]:
         yield entry
 
 
-def subtree_entries(year: int) -> Iterator[dict]:
+def _subtree_rates(year: int) -> dict[int, list[float | None]]:
+    """达标率 of every organization's subtree per month: stored rows for organizations with
+    children, a leaf's own months (1 or 0 of 1) from its branch-year masks."""
+    columns = [*(f"a{m}" for m in range(1, 13)), *(f"c{m}" for m in range(1, 13))]
     rates: dict[int, list[float | None]] = {}
-    for row in SubtreeYear.objects.filter(year=year).iterator(20000):
-        rates[row.organization_id] = [m.rate if m else None for m in row.months]
+    for org_id, *counts in (
+        SubtreeYear.objects.filter(year=year).values_list("organization_id", *columns)
+    ).iterator(20000):
+        pairs = zip(counts[:12], counts[12:], strict=True)
+        rates[org_id] = [c / a if a else None for a, c in pairs]
+    for org_id, applicable, met in (
+        BranchYear.objects.filter(year=year, applicable_mask__gt=0)
+        .values_list("organization_id", "applicable_mask", "met_mask")
+        .iterator(20000)
+    ):
+        if org_id not in rates:
+            rates[org_id] = [
+                None if status is None else float(status) for status in _compliance(applicable, met)
+            ]
+    return rates
+
+
+def subtree_entries(year: int) -> Iterator[dict]:
+    rates = _subtree_rates(year)
     for org_id, code in Organization.objects.values_list("id", "code").iterator(20000):
         yield {"org_code": code, "compliance_rate": rates.get(org_id, [None] * 12)}
 

@@ -12,11 +12,28 @@ def latest_run(year: int) -> ComplianceRun | None:
     return ComplianceRun.objects.filter(year=year).first()
 
 
+def subtree_years(year: int, org_ids) -> dict[int, SubtreeYear]:
+    """Per organization (of those given) with a judged branch in its subtree: its subtree's
+    counts. Organizations with children have a stored row; a leaf's come from its own
+    BranchYear."""
+    ids = list(org_ids)
+    found = {
+        row.organization_id: row
+        for row in SubtreeYear.objects.filter(year=year, organization_id__in=ids)
+    }
+    leaves = BranchYear.objects.filter(
+        year=year, organization_id__in=[i for i in ids if i not in found], applicable_mask__gt=0
+    )
+    found.update((b.organization_id, SubtreeYear.of_branch(b)) for b in leaves)
+    return found
+
+
 def subtree_rates(year: int, org_ids) -> dict[int, list[MonthRate | None]]:
     """Per organization, its 12 months of subtree counts (None where no branch had a rule)."""
-    rates: dict[int, list[MonthRate | None]] = {i: [None] * 12 for i in org_ids}
-    for row in SubtreeYear.objects.filter(year=year, organization_id__in=list(rates)):
-        rates[row.organization_id] = row.months
+    ids = list(org_ids)
+    rates: dict[int, list[MonthRate | None]] = {i: [None] * 12 for i in ids}
+    for org_id, row in subtree_years(year, ids).items():
+        rates[org_id] = row.months
     return rates
 
 
@@ -37,10 +54,7 @@ def ranking(year: int, parent, months: list[int]) -> list[RankedOrg]:
     from dangjian.orgs.models import Organization
 
     children = {o.id: o for o in Organization.objects.filter(parent=parent).order_by("path")}
-    totals = {
-        row.organization_id: row.over(months)
-        for row in SubtreeYear.objects.filter(year=year, organization_id__in=list(children))
-    }
+    totals = {org_id: row.over(months) for org_id, row in subtree_years(year, children).items()}
     ranked = [
         RankedOrg(org, *((t.applicable, t.compliant) if (t := totals.get(org_id)) else (0, 0)))
         for org_id, org in children.items()

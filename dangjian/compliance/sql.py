@@ -66,7 +66,8 @@ class RulePlan:
 
 
 def _period_count(first: int, last: int) -> str:
-    return "(" + " + ".join(f"c{m}" for m in range(first, last + 1)) + ")"
+    """Meetings counted in months first..last (NULL, so not enough, when none was held)."""
+    return "(" + " + ".join(f"h.m{m}" for m in range(first, last + 1)) + ")"
 
 
 def _met_mask(plans: list[RulePlan]) -> tuple[str, list]:
@@ -81,21 +82,25 @@ def _met_mask(plans: list[RulePlan]) -> tuple[str, list]:
             )
             params.append(plan.min_count)
         whens.append(f"WHEN {plan.rule_no} THEN {' + '.join(terms) or '0'}")
-    return f"CASE rule_no {' '.join(whens)} ELSE 0 END", params
+    return f"CASE s.column1 {' '.join(whens)} ELSE 0 END", params
 
 
-def _checked_mask(plans: list[RulePlan], pending: bool) -> tuple[str, list]:
+def _checked_mask(plans: list[RulePlan], pending: bool, exempt: str) -> tuple[str, list]:
     """The rule's check bits where it applies: formal-member threshold, months the
     organization exists, minus exempted months."""
     whens, params = [], []
+    if not any(plan.bits(pending) for plan in plans):
+        return "0", params
     for plan in plans:
         bits = plan.bits(pending)
         if plan.min_formal is None:
             whens.append(f"WHEN {plan.rule_no} THEN {bits}")
         else:
-            whens.append(f"WHEN {plan.rule_no} THEN CASE WHEN formal >= %s THEN {bits} ELSE 0 END")
+            whens.append(
+                f"WHEN {plan.rule_no} THEN CASE WHEN o.formal >= %s THEN {bits} ELSE 0 END"
+            )
             params.append(plan.min_formal)
-    return f"(CASE rule_no {' '.join(whens)} ELSE 0 END) & alive & ~exempt", params
+    return f"(CASE s.column1 {' '.join(whens)} ELSE 0 END) & o.alive & ~{exempt}", params
 
 
 def _alive_mask(year: int) -> tuple[str, list]:
@@ -125,52 +130,42 @@ def create_exempt_table(rows: list[tuple[int, int, int]]) -> bool:
 
 
 def build_org_rules(year: int, plans: list[RulePlan], with_exemptions: bool) -> int:
-    """cmp_org_rule: one row per organization and rule that applies to its type, with the 12
-    monthly counts of quorate meetings of the rule's activity type (c1..c12, from the ledger's
-    `ActivityMonths` facts under the rule's quorum), the check bits judged and pending where
-    the rule applies, and the bits of the checks met."""
-    activity_sql, activity_params = values(
-        [(p.rule_no, p.activity_type, p.quorum_percent) for p in plans]
+    """cmp_org_rule: one row per organization and rule that applies to its type: the check
+    bits judged and pending where the rule applies, and the bits of the checks met, from the
+    monthly counts of quorate meetings of the rule's activity type under the rule's quorum
+    (the ledger's `ActivityMonths` facts)."""
+    scope_sql, scope_params = values(
+        [(p.rule_no, t, p.activity_type, p.quorum_percent) for p in plans for t in p.applies_to]
     )
-    scope_sql, scope_params = values([(p.rule_no, t) for p in plans for t in p.applies_to])
+    exempt = "COALESCE(e.mask, 0)" if with_exemptions else "0"
     alive_sql, alive_params = _alive_mask(year)
-    judged_sql, judged_params = _checked_mask(plans, pending=False)
-    pending_sql, pending_params = _checked_mask(plans, pending=True)
+    judged_sql, judged_params = _checked_mask(plans, False, exempt)
+    pending_sql, pending_params = _checked_mask(plans, True, exempt)
     met_sql, met_params = _met_mask(plans)
     exempt_join = (
         "LEFT JOIN cmp_exempt e ON e.org_id = o.id AND e.rule_no = s.column1"
         if with_exemptions
         else ""
     )
-    exempt = "COALESCE(e.mask, 0)" if with_exemptions else "0"
     first, last = Month(year, 1).first_day, Month(year, 12).last_day
     execute("DROP TABLE IF EXISTS cmp_org_rule")
     return execute(
         f"""
         CREATE TEMPORARY TABLE cmp_org_rule AS
-        SELECT org_id, rule_no, formal, {judged_sql} AS judged, {pending_sql} AS pending,
-               {met_sql} AS met, {", ".join(f"c{m}" for m in MONTHS)}
+        SELECT o.id AS org_id, s.column1 AS rule_no, o.formal, {judged_sql} AS judged,
+               {pending_sql} AS pending, {met_sql} AS met, h.id AS facts_id
         FROM (
-            SELECT o.id AS org_id, s.column1 AS rule_no, o.formal, o.alive, {exempt} AS exempt,
-                   {", ".join(f"COALESCE(h.c{m}, 0) AS c{m}" for m in MONTHS)}
-            FROM (
-                SELECT id, org_type, member_count - probationary_count AS formal,
-                       {alive_sql} AS alive
-                FROM orgs_organization
-                WHERE (established_on IS NULL OR established_on <= %s)
-                  AND ((dissolved_on IS NULL AND is_active = %s) OR dissolved_on > %s)
-            ) o
-            JOIN ({scope_sql}) s ON s.column2 = o.org_type
-            LEFT JOIN (
-                SELECT a.organization_id AS org_id, r.column1 AS rule_no,
-                       {", ".join(f"a.m{m} AS c{m}" for m in MONTHS)}
-                FROM ledger_activitymonths a
-                JOIN ({activity_sql}) r
-                  ON r.column2 = a.activity_type AND r.column3 = a.quorum_percent
-                WHERE a.year = %s
-            ) h ON h.org_id = o.id AND h.rule_no = s.column1
-            {exempt_join}
-        ) applied
+            SELECT id, org_type, member_count - probationary_count AS formal,
+                   {alive_sql} AS alive
+            FROM orgs_organization
+            WHERE (established_on IS NULL OR established_on <= %s)
+              AND ((dissolved_on IS NULL AND is_active = %s) OR dissolved_on > %s)
+        ) o
+        JOIN ({scope_sql}) s ON s.column2 = o.org_type
+        LEFT JOIN ledger_activitymonths h
+          ON h.organization_id = o.id AND h.year = %s
+         AND h.activity_type = s.column3 AND h.quorum_percent = s.column4
+        {exempt_join}
         """,
         [
             *judged_params,
@@ -181,7 +176,6 @@ def build_org_rules(year: int, plans: list[RulePlan], with_exemptions: bool) -> 
             True,
             first,
             *scope_params,
-            *activity_params,
             year,
         ],
     )
@@ -194,7 +188,8 @@ def drop_work_tables() -> None:
 
 def write_rule_checks(year: int, plans: list[RulePlan]) -> int:
     """Every check not met where the rule applies: missed, or still owed in a period in
-    progress, with the meetings counted in its period and the number required."""
+    progress, with the meetings counted in its period (read back from the facts for these few
+    rows only) and the number required."""
     checks_sql, params = values(
         [
             (p.rule_no, check, first, pending, month_bit(check), p.code, p.label)
@@ -205,7 +200,8 @@ def write_rule_checks(year: int, plans: list[RulePlan]) -> int:
     if not params:
         return 0
     counted = " + ".join(
-        f"CASE WHEN k.column3 <= {m} AND k.column2 >= {m} THEN g.c{m} ELSE 0 END" for m in MONTHS
+        f"CASE WHEN k.column3 <= {m} AND k.column2 >= {m} THEN COALESCE(h.m{m}, 0) ELSE 0 END"
+        for m in MONTHS
     )
     rules_sql, rule_params = values([(p.rule_no, p.activity_type, p.min_count) for p in plans])
     return execute(
@@ -215,12 +211,16 @@ def write_rule_checks(year: int, plans: list[RulePlan]) -> int:
              first_month, counted, required, pending)
         SELECT %s, g.org_id, k.column6, k.column7, r.column2, k.column2, k.column3,
                {counted}, r.column3, k.column4
-        FROM cmp_org_rule g
-        JOIN ({checks_sql}) k ON k.column1 = g.rule_no
+        FROM (
+            SELECT org_id, rule_no, facts_id, (judged | pending) & ~met AS unmet
+            FROM cmp_org_rule
+            WHERE ((judged | pending) & ~met) <> 0
+        ) g
         JOIN ({rules_sql}) r ON r.column1 = g.rule_no
-        WHERE ((g.judged | g.pending) & k.column5) <> 0 AND (g.met & k.column5) = 0
+        JOIN ({checks_sql}) k ON k.column1 = g.rule_no AND (g.unmet & k.column5) <> 0
+        LEFT JOIN ledger_activitymonths h ON h.id = g.facts_id
         """,
-        [year, *params, *rule_params],
+        [year, *rule_params, *params],
     )
 
 
@@ -253,7 +253,8 @@ def write_branch_years(year: int, dues_kind: str) -> int:
 
 def write_subtree_years(year: int, step: int, deepest: int) -> int:
     """达标率 counts of every organization's subtree per month, from the branch-year rows of
-    its descendants (ancestors by materialized-path prefix), in one statement. Branches with
+    its descendants (ancestors by materialized-path prefix), in one statement; only for
+    organizations with children (a leaf's subtree is its own branch-year row). Branches with
     the same months are counted together first, so the per-month sums run over few rows."""
     levels_sql, levels = values([(k,) for k in range(1, deepest + 1)])
     columns = ", ".join([*(f"a{m}" for m in MONTHS), *(f"c{m}" for m in MONTHS)])
@@ -278,7 +279,7 @@ def write_subtree_years(year: int, step: int, deepest: int) -> int:
             GROUP BY substr(o.path, 1, {step} * lv.column1), b.applicable_mask,
                      b.applicable_mask & b.met_mask
         ) alike
-        JOIN orgs_organization a ON a.path = alike.prefix
+        JOIN orgs_organization a ON a.path = alike.prefix AND a.numchild > 0
         GROUP BY a.id
         """,
         [year, *levels, year],
@@ -306,19 +307,22 @@ def runs_of_six(column: str, through: int) -> str:
 
 def unpaid_members(year: int, through: int, first_days: list) -> list[tuple[int, int, int]]:
     """(member, organization, unpaid-month mask) of active members with ≥ 6 consecutive unpaid
-    months among the months 1..through of `year`: no payment row, or 实交 < 应交."""
-    eligible, params = eligible_mask_sql(first_days, (1 << through) - 1)
+    months among the months 1..through of `year`: no payment row, or 实交 < 应交. Read from
+    the ledger's per-member-year facts (a row for every member), fully paid members first
+    filtered out on the narrow facts table."""
+    through_mask = (1 << through) - 1
+    eligible, params = eligible_mask_sql(first_days, through_mask)
     return fetch(
         f"""
         SELECT id, organization_id, unpaid FROM (
-            SELECT m.id, m.organization_id, {eligible} & ~COALESCE(f.paid_mask, 0) AS unpaid
-            FROM members_member m
-            LEFT JOIN ledger_memberyear f ON f.member_id = m.id AND f.year = %s
-            WHERE m.is_active = %s
+            SELECT m.id, m.organization_id, {eligible} & ~f.paid_mask AS unpaid
+            FROM ledger_memberyear f
+            JOIN members_member m ON m.id = f.member_id
+            WHERE f.year = %s AND (f.paid_mask & %s) <> %s AND m.is_active = %s
         ) owed
         WHERE {runs_of_six("unpaid", through)}
         """,
-        [*params, year, True],
+        [*params, year, through_mask, through_mask, True],
     )
 
 
@@ -326,20 +330,21 @@ def absent_members(year: int, through: int, first_days: list, year_start, year_e
     """(member, organization, months-without-attendance mask) of active members with ≥ 6
     consecutive months without attending any organizational life, in the branches that record
     attendance person by person."""
-    eligible, params = eligible_mask_sql(first_days, (1 << through) - 1)
+    through_mask = (1 << through) - 1
+    eligible, params = eligible_mask_sql(first_days, through_mask)
     return fetch(
         f"""
         SELECT id, organization_id, missing FROM (
-            SELECT m.id, m.organization_id, {eligible} & ~COALESCE(f.attended_mask, 0) AS missing
-            FROM members_member m
+            SELECT m.id, m.organization_id, {eligible} & ~f.attended_mask AS missing
+            FROM ledger_memberyear f
+            JOIN members_member m ON m.id = f.member_id
             JOIN (
                 SELECT DISTINCT organization_id FROM ledger_meeting
                 WHERE has_attendance = %s AND held_on >= %s AND held_on <= %s
             ) b ON b.organization_id = m.organization_id
-            LEFT JOIN ledger_memberyear f ON f.member_id = m.id AND f.year = %s
-            WHERE m.is_active = %s
+            WHERE f.year = %s AND (f.attended_mask & %s) <> %s AND m.is_active = %s
         ) lapsed
         WHERE {runs_of_six("missing", through)}
         """,
-        [*params, True, year_start, year_end, year, True],
+        [*params, True, year_start, year_end, year, through_mask, through_mask, True],
     )

@@ -2,14 +2,15 @@
 per organization instead of every dues row and meeting:
 
 - `MemberYear`: per member and year, the months paid in full and the months with attended
-  organizational life, as 12-bit masks;
+  organizational life, as 12-bit masks, for every member in the years of `MemberFactYear`;
 - `ActivityMonths`: per organization, year, activity type and quorum, the number of quorate
   meetings in each month, for the quorums registered in `ActivityQuorum`.
 
 They are derived data, kept exactly equal to the raw rows: every writer of dues, meetings or
 attendance (the dues screen and API, the 党费 and 组织生活 imports, recording, editing and
 deleting a meeting) calls `refresh_member_years` / `refresh_activity_months` for what it
-touched, in its own transaction. `member_year_drift`, `activity_months_drift` and `manage.py
+touched, in its own transaction, and new members get their rows through the
+`members_created` signal. `member_year_drift`, `activity_months_drift` and `manage.py
 check_ledger_facts` prove them equal to the raw rows.
 """
 
@@ -23,30 +24,33 @@ from django.db import connection
 
 from dangjian.core.sqldates import bit_of_month, month_of
 from dangjian.ledger.choices import AttendanceStatus
-from dangjian.ledger.models import ActivityQuorum, Meeting
+from dangjian.ledger.models import ActivityQuorum, MemberFactYear
 
 CHUNK = 2000  # member ids per statement when refreshing a few members
 MANY = 20000  # more members than this: recompute the whole year in one statement
 
 
 def _expected_sql(year: int, members: list[int] | None) -> tuple[str, list]:
-    """(member_id, year, paid_mask, attended_mask) from the raw rows of one year."""
+    """(member_id, year, paid_mask, attended_mask) of every member (or of these) from the raw
+    rows of one year; zero masks for a member without dues or attendance."""
     only, ids = "", []
     if members is not None:
         only = f" AND {{col}} IN ({', '.join(['%s'] * len(members))})"
         ids = list(members)
     start, end = dt.date(year, 1, 1), dt.date(year, 12, 31)
     sql = f"""
-        SELECT member_id, %s AS year, SUM(paid) AS paid_mask, SUM(attended) AS attended_mask
-        FROM (
+        SELECT m.id AS member_id, %s AS year, COALESCE(d.paid, 0) AS paid_mask,
+               COALESCE(a.attended, 0) AS attended_mask
+        FROM members_member m
+        LEFT JOIN (
             SELECT member_id,
-                   SUM(CASE WHEN paid_fen >= due_fen THEN 1 << (month - 1) ELSE 0 END) AS paid,
-                   0 AS attended
+                   SUM(CASE WHEN paid_fen >= due_fen THEN 1 << (month - 1) ELSE 0 END) AS paid
             FROM ledger_duespayment
             WHERE year = %s{only.format(col="member_id")}
             GROUP BY member_id
-            UNION ALL
-            SELECT member_id, 0, SUM(bit) FROM (
+        ) d ON d.member_id = m.id
+        LEFT JOIN (
+            SELECT member_id, SUM(bit) AS attended FROM (
                 SELECT DISTINCT at.member_id, {bit_of_month("mt.held_on")} AS bit
                 FROM ledger_attendance at
                 JOIN ledger_meeting mt ON mt.id = at.meeting_id
@@ -54,10 +58,10 @@ def _expected_sql(year: int, members: list[int] | None) -> tuple[str, list]:
                       {only.format(col="at.member_id")}
             ) months
             GROUP BY member_id
-        ) parts
-        GROUP BY member_id
+        ) a ON a.member_id = m.id
+        WHERE 1 = 1{only.format(col="m.id")}
     """
-    return sql, [year, year, *ids, AttendanceStatus.PRESENT, start, end, *ids]
+    return sql, [year, year, *ids, AttendanceStatus.PRESENT, start, end, *ids, *ids]
 
 
 def _refresh(cursor, year: int, members: list[int] | None) -> None:
@@ -76,19 +80,46 @@ def _refresh(cursor, year: int, members: list[int] | None) -> None:
     )
 
 
+def member_fact_years() -> set[int]:
+    """The years whose member facts are complete (every member has a row)."""
+    return set(MemberFactYear.objects.values_list("year", flat=True))
+
+
 def refresh_member_years(years: Iterable[int], member_ids: Iterable[int] | None = None) -> None:
-    """Recompute the facts of these members (all members when None) for these years from the
-    raw rows, set-based. Call inside the writer's transaction."""
+    """Recompute the facts of these members for these years from the raw rows, set-based; call
+    inside the writer's transaction. With all members (None, or very many) each year is
+    recomputed whole and becomes complete; a few members are refreshed only in complete
+    years (a year not complete yet is computed whole when an evaluation first needs it)."""
     members = None if member_ids is None else sorted(set(member_ids))
     if members is not None and len(members) > MANY:
         members = None
+    years = sorted(set(years))
     with connection.cursor() as cursor:
-        for year in sorted(set(years)):
-            if members is None:
+        if members is None:
+            for year in years:
                 _refresh(cursor, year, None)
-            else:
-                for start in range(0, len(members), CHUNK):
-                    _refresh(cursor, year, members[start : start + CHUNK])
+            MemberFactYear.objects.bulk_create(
+                [MemberFactYear(year=y) for y in years], ignore_conflicts=True
+            )
+            return
+        complete = member_fact_years()
+        for year in (y for y in years if y in complete):
+            for start in range(0, len(members), CHUNK):
+                _refresh(cursor, year, members[start : start + CHUNK])
+
+
+def ensure_member_years(year: int) -> bool:
+    """Make the year's member facts complete; True when they had to be computed now."""
+    if year in member_fact_years():
+        return False
+    refresh_member_years([year])
+    return True
+
+
+def on_members_created(sender, member_ids: list[int], **kwargs) -> None:
+    """New members get their (empty) rows in every complete year."""
+    if years := member_fact_years():
+        refresh_member_years(years, member_ids)
 
 
 @dataclass(frozen=True)
@@ -102,25 +133,13 @@ class Drift:
     expected: tuple[int, int] | None
 
 
-def _years_present() -> list[int]:
-    """Every year with dues, facts or meetings with a roll call."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT DISTINCT year FROM ledger_duespayment UNION "
-            "SELECT DISTINCT year FROM ledger_memberyear"
-        )
-        years = {row[0] for row in cursor.fetchall()}
-    roll_calls = Meeting.objects.filter(has_attendance=True).order_by()
-    years.update(d.year for d in roll_calls.dates("held_on", "year"))
-    return sorted(years)
-
-
 def member_year_drift(years: Iterable[int] | None = None, limit: int = 1000) -> list[Drift]:
-    """Fact rows that differ from what the raw rows give (empty when exact), at most `limit`;
-    the comparison runs in SQL."""
+    """Fact rows of the complete years that differ from what the raw rows give (empty when
+    exact), at most `limit`; the comparison runs in SQL."""
     drift: list[Drift] = []
     with connection.cursor() as cursor:
-        for year in sorted(set(years)) if years is not None else _years_present():
+        complete = member_fact_years()
+        for year in sorted(complete if years is None else complete & set(years)):
             expected, params = _expected_sql(year, None)
             cursor.execute(
                 f"""

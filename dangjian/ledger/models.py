@@ -185,9 +185,10 @@ class ClosedYear(models.Model):
 
 class MemberYear(models.Model):
     """Compact facts of one member's year, kept equal to the raw rows by `ledger.facts`
-    whenever dues or attendance are written: the months paid in full (a 党费 row with
-    实交 ≥ 应交) and the months with attended organizational life, as 12-bit masks
-    (January = bit 0). The compliance engine reads these instead of every dues row."""
+    whenever dues, attendance or members are written: the months paid in full (a 党费 row
+    with 实交 ≥ 应交) and the months with attended organizational life, as 12-bit masks
+    (January = bit 0). Every member has a row in each year listed in `MemberFactYear`. The
+    compliance engine reads these instead of every dues row."""
 
     member = derived_key("members.Member")
     year = models.PositiveSmallIntegerField("年")
@@ -201,6 +202,17 @@ class MemberYear(models.Model):
 
     def __str__(self) -> str:
         return f"{self.member_id} {self.year}"
+
+
+class MemberFactYear(models.Model):
+    """A year whose `MemberYear` facts are complete: one row for every member. Added by the
+    first full computation of the year (a large 党费 import, or an evaluation that needs it);
+    from then on every writer of dues, attendance and members keeps the year's rows."""
+
+    year = models.PositiveSmallIntegerField("年", unique=True)
+
+    def __str__(self) -> str:
+        return str(self.year)
 
 
 class ActivityMonths(models.Model):

@@ -17,6 +17,7 @@ from dangjian.core.errors import BusinessError
 from dangjian.core.idcard import mask_id_number, mask_phone
 from dangjian.members.models import Member, MemberPost, MemberTransfer
 from dangjian.members.rollups import refresh_member_counts
+from dangjian.members.signals import members_created
 from dangjian.members.validation import MemberData
 from dangjian.orgs.models import Organization
 
@@ -100,6 +101,7 @@ def add_member(actor, data: MemberData, org: Organization) -> Member:
     member.save()
     _set_posts(member, data.posts)
     refresh_member_counts([org.pk])
+    members_created.send(Member, member_ids=[member.pk])
     audit.record(
         actor,
         [

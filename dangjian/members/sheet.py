@@ -20,6 +20,7 @@ from dangjian.imports.registry import ImportContext, SheetImporter, SheetResult,
 from dangjian.members.choices import POST_ORDER
 from dangjian.members.models import Member, MemberPost, MemberTransfer
 from dangjian.members.rollups import refresh_member_counts
+from dangjian.members.signals import members_created
 from dangjian.members.validation import MemberData, member_errors
 from dangjian.orgs.choices import BRANCH_TYPES
 from dangjian.orgs.sheet import org_directory, org_refs
@@ -344,6 +345,8 @@ class MemberSheet(SheetImporter):
         touched |= {t[1] for t in transfers}
         if touched:
             refresh_member_counts(touched)
+        if new_ids:
+            members_created.send(Member, member_ids=list(new_ids.values()))
         audit.record(ctx.actor, changes)
         return result
 

@@ -138,18 +138,3 @@ class Migration(migrations.Migration):
             constraint=models.UniqueConstraint(fields=("year", "member"), name="uniq_member_year"),
         ),
     ]
-
-
-def fill_facts(apps, schema_editor):
-    """Facts for the dues and roll calls already recorded (raw SQL on the current tables)."""
-    from dangjian.ledger.facts import refresh_member_years
-
-    dues = apps.get_model("ledger", "DuesPayment").objects.order_by()
-    meetings = apps.get_model("ledger", "Meeting").objects.filter(has_attendance=True).order_by()
-    years = set(dues.values_list("year", flat=True).distinct())
-    years.update(d.year for d in meetings.dates("held_on", "year"))
-    if years:
-        refresh_member_years(years)
-
-
-Migration.operations.append(migrations.RunPython(fill_facts, migrations.RunPython.noop))
