@@ -129,3 +129,11 @@ def lock_for_sequence(name: str) -> None:
     if is_postgresql():
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [name])
+
+
+def analyze(model: type[Model]) -> None:
+    """PostgreSQL: fresh planner statistics for a table just rewritten in bulk, so the next
+    queries over it are planned on its real size (autovacuum would do it later)."""
+    if is_postgresql():
+        with connection.cursor() as cursor:
+            cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")

@@ -22,9 +22,10 @@ from dataclasses import dataclass
 
 from django.db import connection
 
+from dangjian.core.bulk import analyze
 from dangjian.core.sqldates import bit_of_month, month_of
 from dangjian.ledger.choices import AttendanceStatus
-from dangjian.ledger.models import ActivityQuorum, MemberFactYear
+from dangjian.ledger.models import ActivityMonths, ActivityQuorum, MemberFactYear, MemberYear
 
 CHUNK = 2000  # member ids per statement when refreshing a few members
 MANY = 20000  # more members than this: recompute the whole year in one statement
@@ -101,6 +102,7 @@ def refresh_member_years(years: Iterable[int], member_ids: Iterable[int] | None 
             MemberFactYear.objects.bulk_create(
                 [MemberFactYear(year=y) for y in years], ignore_conflicts=True
             )
+            analyze(MemberYear)
             return
         complete = member_fact_years()
         for year in (y for y in years if y in complete):
@@ -151,11 +153,12 @@ def member_year_drift(years: Iterable[int] | None = None, limit: int = 1000) -> 
                 UNION ALL
                 SELECT s.member_id, s.paid_mask, s.attended_mask, NULL, NULL
                 FROM ledger_memberyear s
-                WHERE s.year = %s AND s.member_id NOT IN (SELECT member_id FROM ({expected}) x)
+                WHERE s.year = %s
+                  AND NOT EXISTS (SELECT 1 FROM members_member m WHERE m.id = s.member_id)
                 ORDER BY 1
                 LIMIT %s
                 """,
-                [*params, year, year, *params, limit - len(drift)],
+                [*params, year, year, limit - len(drift)],
             )
             for member_id, paid, attended, want_paid, want_attended in cursor.fetchall():
                 drift.append(
@@ -221,14 +224,18 @@ def refresh_activity_months(
     orgs = None if org_ids is None else sorted(set(org_ids))
     if orgs is not None and len(orgs) > MANY:
         orgs = None
+    rewritten = False
     with connection.cursor() as cursor:
         for year in sorted(set(years)):
             for quorum in sorted(set(quorums)) if quorums is not None else registered_quorums(year):
                 if orgs is None:
                     _refresh_activity(cursor, year, quorum, None)
+                    rewritten = True
                 else:
                     for start in range(0, len(orgs), CHUNK):
                         _refresh_activity(cursor, year, quorum, orgs[start : start + CHUNK])
+    if rewritten:
+        analyze(ActivityMonths)
 
 
 def ensure_activity_quorums(year: int, quorums: Iterable[int]) -> list[int]:

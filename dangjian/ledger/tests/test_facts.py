@@ -482,3 +482,11 @@ def test_a_large_dues_import_completes_its_year(tmp_path, tree, members, monkeyp
     assert old in member_fact_years()
     assert masks(a, old) == (bit(3), 0) and masks(b, old) == (0, 0)
     assert_exact()
+
+
+def test_deleting_a_member_deletes_its_facts(tree, members):
+    gone = members.a1[0]
+    assert MemberYear.objects.filter(member=gone).count() == 2
+    gone.delete()
+    assert not MemberYear.objects.filter(member_id=gone.pk).exists()
+    assert_exact()
