@@ -43,6 +43,8 @@ INSTALLED_APPS = [
     "dangjian.imports",
     "dangjian.ledger",
     "dangjian.compliance",
+    "dangjian.assessment",
+    "dangjian.evaluation",
     "dangjian.notices",
     "dangjian.demo",
 ]

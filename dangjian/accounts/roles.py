@@ -29,7 +29,8 @@ class Perm(models.TextChoices):
     RECORD_LEDGER = "record_ledger", "登记组织生活和党费"
     MANAGE_RULES = "manage_rules", "管理达标规则和关账"
     GRANT_EXEMPTION = "grant_exemption", "登记达标豁免"
-    RUN_EVALUATION = "run_evaluation", "重新计算达标情况"
+    RUN_EVALUATION = "run_evaluation", "重新计算评价结果"
+    RECORD_ASSESSMENT = "record_assessment", "登记考核得分、约谈和述职评议"
 
 
 ROLE_PERMS: dict[str, frozenset[str]] = {
@@ -45,6 +46,7 @@ ROLE_PERMS: dict[str, frozenset[str]] = {
             Perm.RECORD_LEDGER,
             Perm.GRANT_EXEMPTION,
             Perm.RUN_EVALUATION,
+            Perm.RECORD_ASSESSMENT,
         }
     ),
     Role.SECRETARY: frozenset({Perm.EDIT_MEMBERS, Perm.EXPORT, Perm.RECORD_LEDGER}),

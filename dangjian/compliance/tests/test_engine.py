@@ -13,11 +13,11 @@ from hypothesis import strategies as st
 
 from dangjian.compliance.engine import evaluate_year, judgement_window, plan_checks
 from dangjian.compliance.models import BranchYear, MemberWarning, RuleCheck
-from dangjian.compliance.report import organization_entries, subtree_entries
 from dangjian.compliance.rules import rules_for_year
 from dangjian.compliance.tests import reference as ref
 from dangjian.compliance.tests.data import load
 from dangjian.core.errors import BusinessError
+from dangjian.evaluation.report import organization_entries, subtree_entries
 
 YEAR = 2025
 AFTER = dt.date(2026, 1, 15)  # the whole of YEAR is judged

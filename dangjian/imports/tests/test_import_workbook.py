@@ -103,7 +103,7 @@ def test_export_then_import_round_trips(tmp_path):
     assert run_import(write_xlsx(tmp_path / "good.xlsx", ORGS, good_members())).ok
     buffer = io.BytesIO()
     counts = export_workbook(buffer)
-    assert counts == {"组织": 6, "党员": 20, "组织生活": 0, "党费": 0}
+    assert counts == {"组织": 6, "党员": 20, "组织生活": 0, "党费": 0, "考核得分": 0}
     book = load_workbook(buffer, read_only=True)
     exported_orgs = [list(r) for r in book["组织"].iter_rows(min_row=2, values_only=True)]
     exported_members = [list(r) for r in book["党员"].iter_rows(min_row=2, values_only=True)]

@@ -1,17 +1,18 @@
 """The §5 evaluation file: per organization its monthly compliance, rules missed and dues
-arrears; per subtree its monthly 达标率. Built from the stored results of `evaluate_year`.
-
-Score fields (党建得分 and what follows from it) belong to the assessment capability (C5); until
-a year has 考核得分 rows they are null, as §5 prescribes for organizations without one.
+arrears (C2), and its 党建得分, final score, grade, class, 软弱涣散 flag and vetoes (C5, C7); per
+subtree its monthly 达标率. Built from the stored results of both engines; score fields are null
+for an organization without a 考核得分 row for the year, as §5 prescribes.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from decimal import Decimal
 from functools import cache
 from pathlib import Path
 
+from dangjian.assessment.models import AssessmentResult
 from dangjian.compliance.models import BranchYear, RuleCheck, SubtreeYear
 from dangjian.core.periods import month_bit
 from dangjian.orgs.models import Organization
@@ -29,6 +30,29 @@ def _statuses(applicable: int, met: int) -> tuple[bool | None, ...]:
 
 def _compliance(applicable: int, met: int) -> list[bool | None]:
     return list(_statuses(applicable, met))
+
+
+def _number(value: Decimal | None) -> float | None:
+    """A two-place Decimal as a JSON number (87.35 prints as 87.35)."""
+    return None if value is None else float(value)
+
+
+def _scores(year: int) -> dict[int, dict]:
+    """The assessment fields of every scored organization (stored AssessmentResult rows)."""
+    rows = AssessmentResult.objects.filter(year=year).values_list(
+        "organization_id", "party_score", "final_score", "grade", "standing", "weak_lax", "vetoes"
+    )
+    return {
+        org_id: {
+            "party_score": _number(party),
+            "final_score": _number(final),
+            "grade": grade,
+            "class": standing,
+            "weak_lax": weak_lax,
+            "vetoes": vetoes,
+        }
+        for org_id, party, final, grade, standing, weak_lax, vetoes in rows.iterator(20000)
+    }
 
 
 def organization_entries(year: int) -> Iterator[dict]:
@@ -63,6 +87,7 @@ def organization_entries(year: int) -> Iterator[dict]:
                 "required": required,
             }
         )
+    scores = _scores(year)
     for org_id, code in Organization.objects.values_list("id", "code").iterator(20000):
         applicable, met, arrears = years.get(org_id, (0, 0, 0))
         entry = {
@@ -71,8 +96,7 @@ def organization_entries(year: int) -> Iterator[dict]:
             "rules_missed": missed.get(org_id, []),
             "dues_arrears": arrears,
         }
-        entry.update(dict.fromkeys(SCORE_FIELDS))
-        entry["vetoes"] = []
+        entry.update(scores.get(org_id) or {**dict.fromkeys(SCORE_FIELDS), "vetoes": []})
         yield entry
 
 
