@@ -2,6 +2,7 @@
 
 from rest_framework.routers import DefaultRouter
 
+from dangjian.assessment.api import routes as assessment_routes
 from dangjian.compliance.api.views import (
     ComplianceResultViewSet,
     RuleViewSet,
@@ -10,6 +11,8 @@ from dangjian.compliance.api.views import (
 from dangjian.ledger.api.views import DuesViewSet, MeetingViewSet
 from dangjian.members.api.views import MemberViewSet
 from dangjian.orgs.api.views import OrganizationViewSet
+from dangjian.rectification.api import routes as rectification_routes
+from dangjian.schemes.api import routes as scheme_routes
 
 router = DefaultRouter()
 router.register("orgs", OrganizationViewSet, basename="org")
@@ -19,5 +22,7 @@ router.register("dues", DuesViewSet, basename="dues")
 router.register("compliance/rules", RuleViewSet, basename="compliance-rule")
 router.register("compliance/results", ComplianceResultViewSet, basename="compliance-result")
 router.register("compliance/subtrees", SubtreeRateViewSet, basename="compliance-subtree")
+for routes in (assessment_routes, scheme_routes, rectification_routes):
+    routes.register(router)
 
 urlpatterns = router.urls

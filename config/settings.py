@@ -45,6 +45,8 @@ INSTALLED_APPS = [
     "dangjian.compliance",
     "dangjian.assessment",
     "dangjian.evaluation",
+    "dangjian.schemes",
+    "dangjian.rectification",
     "dangjian.notices",
     "dangjian.demo",
 ]

@@ -5,6 +5,7 @@ BusinessError, and logs the change in the audit log in the same transaction."""
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
+from decimal import Decimal
 
 from django.db import transaction
 from django.utils import timezone
@@ -140,3 +141,50 @@ def save_rules(actor, year: int, changes: dict) -> AssessmentRules:
                 ],
             )
     return row
+
+
+def set_party_scores(actor, year: int, scores: dict[int, Decimal], source: str) -> int:
+    """Write 党建得分 computed elsewhere (an assessment scheme) for many organizations at once:
+    existing records keep their other fields, missing ones are created; every change is
+    logged with `source` (e.g. the scheme's name). Returns the number of records changed."""
+    year = v.clean_year(year, timezone.localdate())
+    cleaned = {org_id: v.clean_score(score, "党建得分") for org_id, score in scores.items()}
+    with transaction.atomic():
+        existing = {
+            r.organization_id: r
+            for r in AssessmentRecord.objects.select_for_update()
+            .filter(year=year, organization_id__in=list(cleaned))
+            .select_related("organization")
+        }
+        paths = dict(Organization.objects.filter(pk__in=list(cleaned)).values_list("pk", "path"))
+        now, made, changed, changes = timezone.now(), [], [], []
+        for org_id, score in sorted(cleaned.items()):
+            record = existing.get(org_id)
+            if record is None:
+                made.append(
+                    AssessmentRecord(
+                        organization_id=org_id, year=year, party_score=score, updated_at=now
+                    )
+                )
+                before = None
+            elif record.party_score != score:
+                before = {"党建得分": str(record.party_score)}
+                record.party_score, record.updated_at = score, now
+                changed.append(record)
+            else:
+                continue
+            changes.append(
+                audit.Change(
+                    audit.Action.UPDATE if before else audit.Action.CREATE,
+                    "考核得分",
+                    org_id,
+                    f"{year}年度党建得分（{source}）",
+                    paths.get(org_id, ""),
+                    before=before,
+                    after={"党建得分": str(score)},
+                )
+            )
+        AssessmentRecord.objects.bulk_create(made)
+        AssessmentRecord.objects.bulk_update(changed, ["party_score", "updated_at"])
+        audit.record(actor, changes)
+    return len(made) + len(changed)
