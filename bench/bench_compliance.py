@@ -174,7 +174,7 @@ def ensure_data(args, env: dict[str, str]) -> None:
         if not (target / "党费.csv").exists():
             started = time.perf_counter()
             scratch = base / f"scratch_{y}"
-            counts = write_csv_dir(args.size, args.seed, scratch, ledger_years=(y,))
+            counts = write_csv_dir(args.size, args.seed, scratch, ledger_years=(y,), score_years=())
             target.mkdir(parents=True, exist_ok=True)
             for sheet in ("组织生活", "党费"):
                 shutil.move(scratch / f"{sheet}.csv", target / f"{sheet}.csv")

@@ -1001,22 +1001,28 @@ def write_csv_dir(
     seed: int,
     directory: str | Path,
     ledger_years: Iterable[int] | None = None,
+    score_years: Iterable[int] | None = None,
 ) -> dict[str, int]:
     """Write 组织.csv and 党员.csv (UTF-8, header row, dates as YYYY-MM-DD) into `directory`,
     and, for `ledger_years` (default: 2025 and 2026 up to LEDGER_END), the ledgers 组织生活.csv
     and 党费.csv (dangjian.demo.ledger); `ledger_years=()` writes the tree and members only.
     `None` (the default) means ledger.DEMO_LEDGER_YEARS.
 
+    考核得分.csv holds the assessment records of `score_years` (dangjian.demo.scores; default:
+    scores.DEMO_SCORE_YEARS, or none when `ledger_years` is empty).
+
     This is the CSV-directory form of SPEC §5 that `import_workbook` loads for sizes past
     Excel's row limit. Returns the number of data rows written per sheet name. Members are
     streamed once: each member row goes to 党员.csv and, at the same time, to the dues
     generator, so nothing of the size of the member list is held in memory.
     """
-    from dangjian.demo import ledger
+    from dangjian.demo import ledger, scores
 
     if ledger_years is None:
         ledger_years = ledger.DEMO_LEDGER_YEARS
     years = tuple(sorted(set(ledger_years)))
+    if score_years is None:
+        score_years = scores.DEMO_SCORE_YEARS if years else ()
     out = Path(directory)
     out.mkdir(parents=True, exist_ok=True)
     orgs = generate_orgs(size, seed)
@@ -1025,6 +1031,13 @@ def write_csv_dir(
         writer.writerow(ORG_COLUMNS)
         writer.writerows(orgs)
     counts = {"组织": len(orgs), "党员": 0}
+    if score_years:
+        with open(out / "考核得分.csv", "w", encoding="utf-8", newline="") as handle:
+            writer = csv.writer(handle, lineterminator="\n")
+            writer.writerow(scores.SCORE_COLUMNS)
+            rows = list(scores.iter_scores(orgs, score_years, seed))
+            writer.writerows(rows)
+        counts["考核得分"] = len(rows)
     per_branch: dict[str, list[int]] = {}  # code -> [formal, total]
 
     def members() -> Iterator[tuple]:

@@ -73,10 +73,12 @@ def ensure_demo_users() -> list[tuple[str, str, str, str]]:
 
 
 def evaluate_demo_years() -> list[str]:
-    """Compute compliance of the years that have ledgers, so the
-    pages of a fresh demo are not empty."""
+    """Compute compliance of the years that have ledgers and the assessment of the years that
+    have 考核得分, so the pages of a fresh demo are not empty."""
     from django.utils import timezone
 
+    from dangjian.assessment.engine import evaluate_assessment
+    from dangjian.assessment.models import AssessmentRecord
     from dangjian.compliance.engine import evaluate_year
     from dangjian.ledger.models import Meeting
 
@@ -88,6 +90,15 @@ def evaluate_demo_years() -> list[str]:
         lines.append(
             f"{year}年度达标评价：{result.stats['organizations']} 个支部，"
             f"欠缴党费 {result.stats['dues_arrears']} 人，用时 {result.seconds:.1f} 秒"
+        )
+    scored = AssessmentRecord.objects.order_by("year").values_list("year", flat=True).distinct()
+    for year in scored:
+        done = evaluate_assessment(year)
+        s = done.stats
+        lines.append(
+            f"{year}年度考核：{s['scored']} 个组织，先进 {s.get('先进', 0)}、"
+            f"后进 {s.get('后进', 0)}（软弱涣散 {s.get('软弱涣散', 0)}），"
+            f"用时 {done.seconds:.1f} 秒"
         )
     return lines
 

@@ -17,6 +17,7 @@ from dangjian.core.errors import BusinessError
 from dangjian.core.money import yuan_to_fen
 from dangjian.demo import generate as g
 from dangjian.demo import ledger as L
+from dangjian.demo import scores as S
 from dangjian.ledger import validation as v
 from dangjian.members.validation import clean_id_number
 
@@ -237,6 +238,7 @@ def test_write_csv_dir_with_ledgers(tmp_path, orgs, members, meetings, dues):
         "党员": len(members),
         "组织生活": len(meetings),
         "党费": len(dues),
+        "考核得分": len(list(S.iter_scores(orgs, S.DEMO_SCORE_YEARS, SEED))),
     }
     with open(tmp_path / "a" / "组织生活.csv", encoding="utf-8", newline="") as handle:
         rows = list(csv.reader(handle))
@@ -247,7 +249,7 @@ def test_write_csv_dir_with_ledgers(tmp_path, orgs, members, meetings, dues):
     assert tuple(rows[0]) == L.DUES_COLUMNS and len(rows) == len(dues) + 1
     assert rows[1] == list(dues[0])
     g.write_csv_dir("county", SEED, tmp_path / "b")
-    for name in ("组织.csv", "党员.csv", "组织生活.csv", "党费.csv"):
+    for name in ("组织.csv", "党员.csv", "组织生活.csv", "党费.csv", "考核得分.csv"):
         assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes()
 
 
@@ -271,3 +273,19 @@ def test_future_rows_are_what_the_importer_rejects():
         v.clean_held_on((END + dt.timedelta(days=1)).isoformat(), END, frozenset())
     with pytest.raises(BusinessError):
         v.clean_dues_month("2026-12", END, frozenset())
+
+
+def test_demo_scores_have_ties_talks_and_every_review_grade(orgs):
+    rows = list(S.iter_scores(orgs, (2024, 2025), SEED))
+    by_year = {year: [r for r in rows if r[1] == year] for year in (2024, 2025)}
+    assert (
+        len(by_year[2024])
+        == len(by_year[2025])
+        == len(orgs) - 1 - sum(1 for o in orgs if o[3] in S.UNSCORED_TYPES)
+    )
+    scores = [r[2] for r in by_year[2025]]
+    assert len(set(scores)) < len(scores)  # ties in half points
+    assert {r[4] for r in rows} == {"好", "较好", "一般", "差"}
+    assert any(r[5] >= 2 for r in rows) and any(r[3] == "" for r in rows)
+    assert all(0 <= float(r[2]) <= 100 for r in rows)
+    assert rows == list(S.iter_scores(orgs, (2024, 2025), SEED))  # reproducible
