@@ -14,9 +14,11 @@ from dangjian.assessment.rules import RuleSet
 from dangjian.core.derived import derived_key
 from dangjian.orgs.querysets import OrgOwnedQuerySet
 
+# scores as given, up to four decimals (an Excel cell may hold 85.125); the final score is
+# rounded half-up to two places by the engine
 SCORE = {
-    "max_digits": 5,
-    "decimal_places": 2,
+    "max_digits": 7,
+    "decimal_places": 4,
     "validators": [MinValueValidator(Decimal(0)), MaxValueValidator(Decimal(100))],
 }
 
@@ -100,9 +102,9 @@ class AssessmentResult(models.Model):
 
     year = models.PositiveSmallIntegerField("年度")
     organization = derived_key("orgs.Organization", indexed=False)
-    party_score = models.DecimalField("党建得分", max_digits=5, decimal_places=2)
+    party_score = models.DecimalField("党建得分", max_digits=7, decimal_places=4)
     economic_score = models.DecimalField(
-        "经济社会得分", max_digits=5, decimal_places=2, null=True, blank=True
+        "经济社会得分", max_digits=7, decimal_places=4, null=True, blank=True
     )
     final_score = models.DecimalField("综合得分", max_digits=5, decimal_places=2)
     grade = models.CharField("等次", max_length=4, choices=Grade.choices)

@@ -4,17 +4,19 @@ pages and the API. Each raises BusinessError with a Chinese reason."""
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from dangjian.assessment.choices import Grade
 from dangjian.core.cells import as_choice, as_count, as_text
 from dangjian.core.errors import BusinessError
 
 MAX_SCORE = Decimal(100)
+PLACES = Decimal("0.0001")  # scores keep up to four decimals
 
 
 def clean_score(value: object, label: str, *, required: bool = True) -> Decimal | None:
-    """A score 0..100 with at most two decimals (text or an Excel number)."""
+    """A score 0..100 with at most four decimals, typed as text or an Excel number (whose
+    binary noise, as in 85.10000000000001, is rounded away)."""
     if value is None or (isinstance(value, str) and not value.strip()):
         if required:
             raise BusinessError(f"{label}不能为空")
@@ -28,11 +30,13 @@ def clean_score(value: object, label: str, *, required: bool = True) -> Decimal 
         raise BusinessError(f"{label}应为 0–100 的数字，实际为 “{value}”") from None
     if not score.is_finite():
         raise BusinessError(f"{label}应为 0–100 的数字，实际为 “{value}”")
+    if isinstance(value, float):
+        score = score.quantize(PLACES, rounding=ROUND_HALF_UP)
     if score < 0 or score > MAX_SCORE:
         raise BusinessError(f"{label}应在 0–100 之间，实际为 {value}")
-    if score != score.quantize(Decimal("0.01")):
-        raise BusinessError(f"{label}最多两位小数，实际为 {value}")
-    return score.quantize(Decimal("0.01"))
+    if score != score.quantize(PLACES):
+        raise BusinessError(f"{label}最多四位小数，实际为 {value}")
+    return score.quantize(PLACES)
 
 
 def clean_year(value: object, today: dt.date) -> int:

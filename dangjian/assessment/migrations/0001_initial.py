@@ -122,8 +122,8 @@ class Migration(migrations.Migration):
                 (
                     "party_score",
                     models.DecimalField(
-                        decimal_places=2,
-                        max_digits=5,
+                        decimal_places=4,
+                        max_digits=7,
                         validators=[
                             django.core.validators.MinValueValidator(Decimal("0")),
                             django.core.validators.MaxValueValidator(Decimal("100")),
@@ -135,8 +135,8 @@ class Migration(migrations.Migration):
                     "economic_score",
                     models.DecimalField(
                         blank=True,
-                        decimal_places=2,
-                        max_digits=5,
+                        decimal_places=4,
+                        max_digits=7,
                         null=True,
                         validators=[
                             django.core.validators.MinValueValidator(Decimal("0")),
@@ -188,14 +188,14 @@ class Migration(migrations.Migration):
                 ("year", models.PositiveSmallIntegerField(verbose_name="年度")),
                 (
                     "party_score",
-                    models.DecimalField(decimal_places=2, max_digits=5, verbose_name="党建得分"),
+                    models.DecimalField(decimal_places=4, max_digits=7, verbose_name="党建得分"),
                 ),
                 (
                     "economic_score",
                     models.DecimalField(
                         blank=True,
-                        decimal_places=2,
-                        max_digits=5,
+                        decimal_places=4,
+                        max_digits=7,
                         null=True,
                         verbose_name="经济社会得分",
                     ),

@@ -53,6 +53,8 @@ def township(tree):
         ("80.01", "80.00", "80.01"),  # 80.005 half-up
         ("80.01", None, "80.01"),  # no economic score: the party score
         ("100", "0", "50.00"),
+        ("85.125", "90", "87.56"),  # 87.5625: scores may carry more than two decimals
+        ("85.135", "90.005", "87.57"),  # 87.57 exactly
     ],
 )
 def test_final_score_is_decimal_half_up(party, economic, expected):
@@ -83,10 +85,14 @@ def test_grade_and_the_talks_cap(score, talks, grade, vetoed):
 
 
 def test_sheet_imports_and_reimports_unchanged(tmp_path, tree, township):
-    rows = [["V0", YEAR, 91.5, "88", "好", 0], ["V1", YEAR, "80", None, "", None]]
+    rows = [
+        ["V0", YEAR, 91.5, "88", "好", 0],
+        ["V1", YEAR, "80", None, "", None],
+        ["V2", YEAR, 85.10000000000001, "85.125", "一般", 1],  # Excel float noise, 3 decimals
+    ]
     outcome = run_import(workbook(tmp_path / "a.xlsx", rows))
     assert outcome.ok, outcome.issues
-    assert outcome.results["考核得分"].created == 2
+    assert outcome.results["考核得分"].created == 3
     v0 = AssessmentRecord.objects.get(organization__code="V0")
     assert (v0.party_score, v0.economic_score, v0.review_grade, v0.talks) == (
         D("91.50"),
@@ -95,8 +101,10 @@ def test_sheet_imports_and_reimports_unchanged(tmp_path, tree, township):
         0,
     )
     assert AssessmentRecord.objects.get(organization__code="V1").economic_score is None
+    v2 = AssessmentRecord.objects.get(organization__code="V2")
+    assert (v2.party_score, v2.economic_score) == (D("85.1"), D("85.125"))
     again = run_import(workbook(tmp_path / "b.xlsx", rows))
-    assert again.ok and again.results["考核得分"].unchanged == 2
+    assert again.ok and again.results["考核得分"].unchanged == 3
     rows[1][5] = 2
     changed = run_import(workbook(tmp_path / "c.xlsx", rows))
     assert changed.results["考核得分"].updated == 1
@@ -108,7 +116,7 @@ def test_bad_rows_are_all_named_and_nothing_is_written(tmp_path, tree, township)
         ["V0", YEAR, 101, 80, "好", 0],  # score above 100
         ["V1", YEAR, -1, 80, "", 0],  # negative
         ["V2", YEAR, "八十", 80, "", 0],  # not a number
-        ["V3", YEAR, "80.123", 80, "", 0],  # three decimals
+        ["V3", YEAR, "80.12345", 80, "", 0],  # five decimals
         ["V4", YEAR, 80, 80, "优秀", 0],  # unknown grade
         ["V5", YEAR, 80, 80, "", -1],  # negative talks
         ["NOPE", YEAR, 80, 80, "", 0],  # unknown organization
