@@ -114,12 +114,18 @@ def score_record(record: Record, rules: RuleSet) -> Outcome:
     return Outcome(record, final, grade, vetoes, peer_key(record, rules), reasons=reasons)
 
 
+def plain(value: Decimal) -> str:
+    """A Decimal without trailing zeros: 0.500 → "0.5", 98.0000 → "98"."""
+    return format(value.normalize(), "f")
+
+
 def _score_reason(record: Record, final: Decimal, rules: RuleSet) -> str:
     if record.economic is None:
-        return f"无经济社会得分，综合得分 = 党建得分 {record.party}"
+        return f"无经济社会得分，综合得分 = 党建得分 {plain(record.party)}"
     return (
-        f"综合得分 = {rules.party_weight} × 党建得分 {record.party} + {rules.economic_weight}"
-        f" × 经济社会得分 {record.economic}，四舍五入到两位小数 = {final}"
+        f"综合得分 = {plain(rules.party_weight)} × 党建得分 {plain(record.party)}"
+        f" + {plain(rules.economic_weight)} × 经济社会得分 {plain(record.economic)}，"
+        f"四舍五入到两位小数 = {final}"
     )
 
 

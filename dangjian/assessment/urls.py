@@ -1,6 +1,17 @@
-"""Pages of the assessment app."""
+"""Pages of the assessment app (SPEC C5, C7)."""
 
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from dangjian.assessment import views
 
 app_name = "assessment"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.results, name="results"),
+    path("export/", views.export, name="export"),
+    path("recompute/", views.recompute, name="recompute"),
+    path("<int:org_id>/", views.explain, name="explain"),
+    path("records/", views.records, name="records"),
+    path("records/<int:pk>/delete/", views.record_delete, name="record_delete"),
+    path("rules/", views.rules, name="rules"),
+    path("whatif/", views.whatif, name="whatif"),
+]

@@ -9,14 +9,16 @@ from dangjian.accounts.roles import Perm
 
 
 class RolePermission(permissions.IsAuthenticated):
-    """Reads need a sign-in; writes need the view's `write_perm` for the user's role."""
+    """Reads need a sign-in; writes need the view's `write_perm` for the user's role, or the
+    permission `action_perms` names for that action."""
 
     def has_permission(self, request, view) -> bool:
         if not super().has_permission(request, view):
             return False
         if request.method in permissions.SAFE_METHODS:
             return True
-        return request.user.can(getattr(view, "write_perm", Perm.MANAGE_USERS))
+        needed = getattr(view, "action_perms", {}).get(getattr(view, "action", None))
+        return request.user.can(needed or getattr(view, "write_perm", Perm.MANAGE_USERS))
 
 
 class ScopedViewSet(viewsets.GenericViewSet):
