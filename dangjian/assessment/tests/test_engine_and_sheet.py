@@ -248,6 +248,7 @@ def test_evaluate_command_writes_the_score_fields(tmp_path, tree, township):
     text = StringIO()
     call_command("evaluate", "--year", str(YEAR), "--json", str(out), stdout=text)
     assert "考核：6 个组织有考核得分" in text.getvalue()
+    assert "新建整顿台账 2 个" in text.getvalue()  # V4 and V5: ceil(0.5 × 3 后进)
     document = json.loads(out.read_text(encoding="utf-8"))
     entries = {e["org_code"]: e for e in document["organizations"]}
     v0 = entries["V0"]

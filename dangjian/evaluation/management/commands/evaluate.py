@@ -1,6 +1,7 @@
 """`manage.py evaluate --year YYYY [--json FILE]`: evaluate a year for the whole jurisdiction —
-compliance and dues arrears (C2), then assessment, grades and classification (C5, C7) — store
-the results, and optionally write the §5 JSON document."""
+compliance and dues arrears (C2), then assessment, grades and classification (C5, C7), and a
+rectification ledger for every new 软弱涣散 organization — store the results, and optionally
+write the §5 JSON document."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from dangjian.assessment.engine import evaluate_assessment
 from dangjian.compliance.engine import evaluate_year
 from dangjian.core.errors import BusinessError
 from dangjian.evaluation.report import write_report
+from dangjian.rectification.services import open_rectifications
 
 
 class Command(BaseCommand):
@@ -29,6 +31,7 @@ class Command(BaseCommand):
         try:
             result = evaluate_year(year)
             assessed = evaluate_assessment(year)
+            opened = open_rectifications(None, year)
         except BusinessError as exc:
             raise CommandError(exc.message) from None
         s = result.stats
@@ -41,7 +44,8 @@ class Command(BaseCommand):
         counts = "、".join(f"{label} {assessed.stats.get(label, 0)}" for label in labels)
         self.stdout.write(
             f"考核：{assessed.stats['scored']} 个组织有考核得分（{counts}），"
-            f"软弱涣散 {assessed.stats.get('软弱涣散', 0)}，用时 {assessed.seconds:.2f} 秒"
+            f"软弱涣散 {assessed.stats.get('软弱涣散', 0)}（新建整顿台账 {opened} 个），"
+            f"用时 {assessed.seconds:.2f} 秒"
         )
         if path:
             count = write_report(year, path)
