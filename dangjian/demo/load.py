@@ -81,6 +81,7 @@ def evaluate_demo_years() -> list[str]:
     from dangjian.assessment.models import AssessmentRecord
     from dangjian.compliance.engine import evaluate_year
     from dangjian.ledger.models import Meeting
+    from dangjian.rectification.services import open_rectifications
 
     today = timezone.localdate()
     years = sorted({d.year for d in Meeting.objects.dates("held_on", "year")} | {today.year})
@@ -94,10 +95,11 @@ def evaluate_demo_years() -> list[str]:
     scored = AssessmentRecord.objects.order_by("year").values_list("year", flat=True).distinct()
     for year in scored:
         done = evaluate_assessment(year)
+        opened = open_rectifications(None, year)
         s = done.stats
         lines.append(
             f"{year}年度考核：{s['scored']} 个组织，先进 {s.get('先进', 0)}、"
-            f"后进 {s.get('后进', 0)}（软弱涣散 {s.get('软弱涣散', 0)}），"
+            f"后进 {s.get('后进', 0)}（软弱涣散 {s.get('软弱涣散', 0)}，整顿台账 {opened} 个），"
             f"用时 {done.seconds:.1f} 秒"
         )
     return lines
