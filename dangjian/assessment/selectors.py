@@ -386,3 +386,11 @@ def compare_outcomes(user, year: int, outcomes: dict) -> Comparison:
         if differs:
             changes.append(Change(org_id, orgs[org_id][1], old, new, differs))
     return Comparison(changes, len(orgs), counts, before, after)
+
+
+def scheme_of(org, year: int):
+    """The published assessment scheme of `year` for `org`'s category (its items explain the
+    party score), or None."""
+    from dangjian.schemes.models import Scheme
+
+    return Scheme.objects.published().filter(year=year, categories=org.category_id).first()

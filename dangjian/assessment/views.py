@@ -229,6 +229,7 @@ def explain(request, org_id: int):
         },
         peers=selectors.peer_group_of(request.user, result),
         veto_labels=VETO_LABELS,
+        scheme=selectors.scheme_of(org, year),
     )
     return render(request, "assessment/explain.html", context)
 
