@@ -69,7 +69,7 @@ class AssessmentEvaluation:
     def stats(self) -> dict:
         counts: dict[str, int] = defaultdict(int)
         for o in self.outcomes.values():
-            counts[o.standing or "未分类"] += 1
+            counts[str(o.standing) if o.standing else "未分类"] += 1
             counts["软弱涣散"] += bool(o.weak_lax)
         return {"scored": len(self.outcomes), **counts}
 

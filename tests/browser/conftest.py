@@ -3,6 +3,7 @@ pytest-django's live server, with the generated demo county loaded into the test
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import os
 from pathlib import Path
@@ -11,6 +12,7 @@ from types import SimpleNamespace
 import pytest
 from django.apps import apps as django_apps
 from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
+from playwright.sync_api import Error as PlaywrightError
 
 from dangjian.accounts.models import User
 from dangjian.accounts.roles import Role
@@ -71,7 +73,13 @@ def context_factory(browser, live_server):
         return context
 
     yield make
+    # Let every request a page still has in flight finish before the test's database is
+    # flushed: on SQLite the live server shares the test's connection, and a request still
+    # inside a transaction when the flush runs would roll the flush back with it.
     for context in contexts:
+        for page in context.pages:
+            with contextlib.suppress(PlaywrightError):  # a page that never settles is closed
+                page.wait_for_load_state("networkidle", timeout=5_000)
         context.close()
 
 
