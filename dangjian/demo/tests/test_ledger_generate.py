@@ -289,3 +289,15 @@ def test_demo_scores_have_ties_talks_and_every_review_grade(orgs):
     assert any(r[5] >= 2 for r in rows) and any(r[3] == "" for r in rows)
     assert all(0 <= float(r[2]) <= 100 for r in rows)
     assert rows == list(S.iter_scores(orgs, (2024, 2025), SEED))  # reproducible
+
+
+@pytest.mark.django_db
+def test_demo_scheme_is_published_once(tree):
+    from dangjian.demo.schemes import ITEMS, install_demo_scheme
+    from dangjian.schemes.choices import SchemeStatus
+
+    scheme = install_demo_scheme()
+    assert scheme.status == SchemeStatus.PUBLISHED
+    assert scheme.items.count() == len(ITEMS)
+    assert set(scheme.categories.values_list("name", flat=True)) == {"村", "社区", "撤村建居社区"}
+    assert install_demo_scheme() is None

@@ -11,6 +11,7 @@ from dangjian.demo.load import (
     load_demo,
     send_demo_reminders,
 )
+from dangjian.demo.schemes import install_demo_scheme
 
 
 class Command(BaseCommand):
@@ -36,6 +37,8 @@ class Command(BaseCommand):
         self.stdout.write(f"用时 {outcome.seconds:.1f} 秒")
         for line in evaluate_demo_years():
             self.stdout.write(line)
+        if scheme := install_demo_scheme():
+            self.stdout.write(f"考核方案：{scheme.year}年度{scheme.name}（已发布）")
         if no_users:
             return
         self.stdout.write(self.style.SUCCESS("演示账号（每次运行都会重置密码）："))
