@@ -110,42 +110,39 @@ def _advanced(ties: list[list[Candidate]], cap: int, placed: dict[int, Placement
     return chosen
 
 
-def _backward(
-    ties: list[list[Candidate]], advanced: set[int], target: int, placed: dict[int, Placement]
-) -> set[int]:
-    chosen: set[int] = set()
+def _walk_up(ties: list[list[Candidate]], counted, target: int) -> list[Candidate]:
+    """From the bottom up, whole tie groups (of the candidates `counted` admits) until at
+    least `target` are taken (§6: for 后进, and for 软弱涣散 among 后进)."""
+    chosen: list[Candidate] = []
     for tie in reversed(ties):
         if len(chosen) >= target:
             break
-        members = [c for c in tie if c.org_id not in advanced]
-        if not members:
-            continue
-        chosen.update(c.org_id for c in members)
-        for c in members:
-            placed[c.org_id].reasons.append(
-                f"从末位向上按整组计入后进，直至不少于 ceil(比例×{_n(placed)}) = {target} 个"
-            )
+        chosen.extend(c for c in tie if counted(c))
     return chosen
+
+
+def _backward(
+    ties: list[list[Candidate]], advanced: set[int], target: int, placed: dict[int, Placement]
+) -> set[int]:
+    chosen = _walk_up(ties, lambda c: c.org_id not in advanced, target)
+    for c in chosen:
+        placed[c.org_id].reasons.append(
+            f"从末位向上按整组计入后进，直至不少于 ceil(比例×{_n(placed)}) = {target} 个"
+        )
+    return {c.org_id for c in chosen}
 
 
 def _weak(
     ties: list[list[Candidate]], backward: set[int], rules: RuleSet, placed: dict[int, Placement]
 ) -> set[int]:
     target = math.ceil(rules.weak_share * len(backward))
-    chosen: set[int] = set()
-    for tie in reversed(ties):
-        if len(chosen) >= target:
-            break
-        members = [c for c in tie if c.org_id in backward]
-        if not members:
-            continue
-        chosen.update(c.org_id for c in members)
-        for c in members:
-            placed[c.org_id].reasons.append(
-                f"后进{len(backward)}个中从末位向上按整组计入软弱涣散，"
-                f"直至不少于 ceil(比例×{len(backward)}) = {target} 个"
-            )
-    return chosen
+    chosen = _walk_up(ties, lambda c: c.org_id in backward, target)
+    for c in chosen:
+        placed[c.org_id].reasons.append(
+            f"后进{len(backward)}个中从末位向上按整组计入软弱涣散，"
+            f"直至不少于 ceil(比例×{len(backward)}) = {target} 个"
+        )
+    return {c.org_id for c in chosen}
 
 
 def _n(placed: dict[int, Placement]) -> int:

@@ -251,6 +251,22 @@ def _check_publishable(scheme: Scheme) -> None:
         raise BusinessError("；".join(problems), "status")
 
 
+def _log_status(actor, scheme: Scheme, before: SchemeStatus) -> None:
+    audit.record(
+        actor,
+        [
+            _change(
+                audit.Action.UPDATE,
+                "考核方案",
+                scheme.pk,
+                str(scheme),
+                before={"状态": before.label},
+                after={"状态": SchemeStatus(scheme.status).label},
+            )
+        ],
+    )
+
+
 def publish_scheme(actor, scheme: Scheme) -> Scheme:
     """Publish a draft: it must add up to 100 points, its weights to 1, and no category may
     already be covered by another published scheme of the year."""
@@ -262,19 +278,7 @@ def publish_scheme(actor, scheme: Scheme) -> Scheme:
         scheme.status, scheme.published_at = SchemeStatus.PUBLISHED, timezone.now()
         scheme.updated_at = scheme.published_at
         scheme.save(update_fields=["status", "published_at", "updated_at"])
-        audit.record(
-            actor,
-            [
-                _change(
-                    audit.Action.UPDATE,
-                    "考核方案",
-                    scheme.pk,
-                    str(scheme),
-                    before={"状态": SchemeStatus.DRAFT.label},
-                    after={"状态": SchemeStatus.PUBLISHED.label},
-                )
-            ],
-        )
+        _log_status(actor, scheme, SchemeStatus.DRAFT)
     return scheme
 
 
@@ -286,19 +290,7 @@ def withdraw_scheme(actor, scheme: Scheme) -> Scheme:
             raise BusinessError("方案尚未发布", "status")
         scheme.status, scheme.updated_at = SchemeStatus.DRAFT, timezone.now()
         scheme.save(update_fields=["status", "updated_at"])
-        audit.record(
-            actor,
-            [
-                _change(
-                    audit.Action.UPDATE,
-                    "考核方案",
-                    scheme.pk,
-                    str(scheme),
-                    before={"状态": SchemeStatus.PUBLISHED.label},
-                    after={"状态": SchemeStatus.DRAFT.label},
-                )
-            ],
-        )
+        _log_status(actor, scheme, SchemeStatus.PUBLISHED)
     return scheme
 
 
