@@ -16,11 +16,19 @@ from dangjian.imports.runner import ImportOutcome, run_import
 from dangjian.orgs.choices import BRANCH_TYPES
 from dangjian.orgs.models import Organization
 
+# The import holds a whole file in memory (≈ 1.6 KiB per ledger row): a county's two years of
+# ledgers take ≈ 0.6 GiB, a city's one year ≈ 6 GiB; a province's 40 million ledger rows do not
+# fit until the import streams, so the province demo has its tree, members and scores only.
+LEDGER_YEARS_BY_SIZE = {"county": None, "city": (2025,), "province": ()}
+
 
 def load_demo(size: str, seed: int, progress=None) -> ImportOutcome:
     """Generate the demo jurisdiction of `size` from `seed` and import it (idempotent)."""
+    from dangjian.demo.scores import DEMO_SCORE_YEARS
+
+    ledger_years = LEDGER_YEARS_BY_SIZE.get(size)
     with tempfile.TemporaryDirectory(prefix="dangjian-demo-") as tmp:
-        write_csv_dir(size, seed, Path(tmp))
+        write_csv_dir(size, seed, Path(tmp), ledger_years, score_years=DEMO_SCORE_YEARS)
         return run_import(Path(tmp), filename=f"demo-{size}-{seed}", progress=progress)
 
 
