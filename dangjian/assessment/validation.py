@@ -30,10 +30,10 @@ def clean_score(value: object, label: str, *, required: bool = True) -> Decimal 
         raise BusinessError(f"{label}应为 0–100 的数字，实际为 “{value}”") from None
     if not score.is_finite():
         raise BusinessError(f"{label}应为 0–100 的数字，实际为 “{value}”")
+    if score < 0 or score > MAX_SCORE:  # before rounding: 1e30 cannot be quantized
+        raise BusinessError(f"{label}应在 0–100 之间，实际为 {value}")
     if isinstance(value, float):
         score = score.quantize(PLACES, rounding=ROUND_HALF_UP)
-    if score < 0 or score > MAX_SCORE:
-        raise BusinessError(f"{label}应在 0–100 之间，实际为 {value}")
     if score != score.quantize(PLACES):
         raise BusinessError(f"{label}最多四位小数，实际为 {value}")
     return score.quantize(PLACES)

@@ -1,4 +1,5 @@
-"""API plumbing shared by every app: pagination and error answers in Chinese, never a 500."""
+"""API plumbing shared by every app: request parsing, pagination and error answers in Chinese,
+never a 500 (SPEC §8)."""
 
 from __future__ import annotations
 
@@ -7,8 +8,8 @@ import logging
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import DatabaseError, DataError, IntegrityError
-from rest_framework import pagination, status
-from rest_framework.exceptions import ValidationError
+from rest_framework import pagination, parsers, status
+from rest_framework.exceptions import ParseError, ValidationError
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -16,6 +17,36 @@ from dangjian.core.errors import BusinessError
 from dangjian.core.pagination import KnownCountPaginator
 
 logger = logging.getLogger(__name__)
+
+
+class JSONParser(parsers.JSONParser):
+    """JSON bodies whose strings are all valid Unicode. JSON may escape half of a surrogate pair
+    ("\\ud800"); such a string cannot be stored, logged or echoed back in an error (encoding
+    the answer would fail), so the body is refused as unparsable."""
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        data = super().parse(stream, media_type, parser_context)
+        if _has_unpaired_surrogate(data):
+            raise ParseError("请求内容含有无效字符（不成对的 Unicode 代理项）")
+        return data
+
+
+def _has_unpaired_surrogate(data) -> bool:
+    pending = [data]  # a loop, not recursion: the body may nest as deep as json allows
+    while pending:
+        value = pending.pop()
+        if isinstance(value, str):
+            if not value.isascii():
+                try:
+                    value.encode()
+                except UnicodeEncodeError:
+                    return True
+        elif isinstance(value, dict):
+            pending.extend(value.keys())
+            pending.extend(value.values())
+        elif isinstance(value, list):
+            pending.extend(value)
+    return False
 
 
 class Pagination(pagination.PageNumberPagination):
@@ -38,6 +69,14 @@ def exception_handler(exc, context):
         return Response(detail, status=status.HTTP_400_BAD_REQUEST)
     if isinstance(exc, DjangoValidationError):
         exc = ValidationError(exc.messages)
+    if isinstance(exc, ParseError) and str(exc.detail).isascii():
+        # DRF's own parsers explain in English ("JSON parse error - …").
+        exc = ParseError("请求内容无法解析，请检查 JSON 或表单格式")
+    if isinstance(exc, RecursionError):  # JSON nested thousands deep: json.load gives up
+        logger.warning("rejected API input: nested too deep")
+        return Response(
+            {"detail": "请求内容嵌套层级过深，无法处理"}, status=status.HTTP_400_BAD_REQUEST
+        )
     response = drf_exception_handler(exc, context)
     if response is not None:
         return response

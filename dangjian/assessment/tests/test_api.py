@@ -126,6 +126,9 @@ def test_create_update_and_delete(client, tree, officer):
         ({"party_score": 101}, "party_score", "党建得分应在 0–100 之间"),
         ({"party_score": "八十"}, "party_score", "党建得分应为 0–100 的数字"),
         ({"party_score": True}, "party_score", "党建得分应为 0–100 的数字"),
+        # A JSON number too large to round to four decimals was a 500 (decimal.InvalidOperation).
+        ({"party_score": 1e30}, "party_score", "党建得分应在 0–100 之间"),
+        ({"economic_score": -1e300}, "economic_score", "经济社会得分应在 0–100 之间"),
         ({"party_score": None}, "party_score", ""),
         ({"economic_score": "80.12345"}, "economic_score", "最多四位小数"),
         ({"review_grade": "优秀"}, "review_grade", "未知的述职评议等次"),

@@ -260,3 +260,12 @@ def test_evaluate_command_writes_the_score_fields(tmp_path, tree, township):
     unscored = entries["R"]
     assert [unscored[k] for k in ("party_score", "final_score", "grade", "class")] == [None] * 4
     assert unscored["weak_lax"] is None and unscored["vetoes"] == []
+
+
+@pytest.mark.parametrize("value", [1e30, "1e30", "-1e30", 100.00001, "NaN", "Infinity"])
+def test_huge_or_odd_scores_are_refused_in_chinese(value):
+    from dangjian.assessment.validation import clean_score
+    from dangjian.core.errors import BusinessError
+
+    with pytest.raises(BusinessError, match="党建得分"):
+        clean_score(value, "党建得分")
