@@ -14,7 +14,14 @@ from dangjian.orgs.api.views import OrganizationViewSet
 from dangjian.rectification.api import routes as rectification_routes
 from dangjian.schemes.api import routes as scheme_routes
 
-router = DefaultRouter()
+
+class Router(DefaultRouter):
+    """The API's router, without a ".json" twin of every route (the API speaks JSON only)."""
+
+    include_format_suffixes = False
+
+
+router = Router()
 router.register("orgs", OrganizationViewSet, basename="org")
 router.register("members", MemberViewSet, basename="member")
 router.register("meetings", MeetingViewSet, basename="meeting")

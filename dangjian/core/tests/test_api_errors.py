@@ -66,3 +66,13 @@ def test_paired_surrogates_are_ordinary_text(client, tree, officer):
     body = r'{"code": "Q1", "name": "\ud840\udc0b", "parent_code": "A", "org_type": "党支部"}'
     errors = client.post("/api/orgs/", body, content_type=JSON).json()
     assert "name" not in errors and "detail" not in errors, errors  # 𠀋 is a valid name
+
+
+@pytest.mark.parametrize(
+    "path", ["/api/orgs.json", "/api/compliance/subtrees.json", "/api/assessment/results.json"]
+)
+def test_no_format_suffix_twins(client, tree, officer, path):
+    """The router adds no ".json" twin of each route: some handlers take no `format` argument
+    and such a twin would answer 500."""
+    client_for(client, officer)
+    assert client.get(path).status_code == 404
