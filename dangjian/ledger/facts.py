@@ -31,12 +31,17 @@ CHUNK = 2000  # member ids per statement when refreshing a few members
 MANY = 20000  # more members than this: recompute the whole year in one statement
 
 
+def _marks(values: list) -> str:
+    """Placeholders for an IN list of these values."""
+    return ", ".join(["%s"] * len(values))
+
+
 def _expected_sql(year: int, members: list[int] | None) -> tuple[str, list]:
     """(member_id, year, paid_mask, attended_mask) of every member (or of these) from the raw
     rows of one year; zero masks for a member without dues or attendance."""
     only, ids = "", []
     if members is not None:
-        only = f" AND {{col}} IN ({', '.join(['%s'] * len(members))})"
+        only = f" AND {{col}} IN ({_marks(members)})"
         ids = list(members)
     start, end = dt.date(year, 1, 1), dt.date(year, 12, 31)
     sql = f"""
@@ -69,9 +74,8 @@ def _refresh(cursor, year: int, members: list[int] | None) -> None:
     if members is None:
         cursor.execute("DELETE FROM ledger_memberyear WHERE year = %s", [year])
     else:
-        marks = ", ".join(["%s"] * len(members))
         cursor.execute(
-            f"DELETE FROM ledger_memberyear WHERE year = %s AND member_id IN ({marks})",
+            f"DELETE FROM ledger_memberyear WHERE year = %s AND member_id IN ({_marks(members)})",
             [year, *members],
         )
     sql, params = _expected_sql(year, members)
@@ -185,7 +189,7 @@ def _activity_sql(year: int, quorum: int, orgs: list[int] | None) -> tuple[str, 
     counts = ", ".join(
         f"SUM(CASE WHEN {month} = {m} THEN 1 ELSE 0 END) AS m{m}" for m in range(1, 13)
     )
-    only = f" AND organization_id IN ({', '.join(['%s'] * len(orgs))})" if orgs else ""
+    only = f" AND organization_id IN ({_marks(orgs)})" if orgs else ""
     sql = f"""
         SELECT organization_id, %s AS year, activity_type, %s AS quorum_percent, {counts}
         FROM ledger_meeting
@@ -204,7 +208,7 @@ def _refresh_activity(cursor, year: int, quorum: int, orgs: list[int] | None) ->
     delete = "DELETE FROM ledger_activitymonths WHERE year = %s AND quorum_percent = %s"
     params: list = [year, quorum]
     if orgs is not None:
-        delete += f" AND organization_id IN ({', '.join(['%s'] * len(orgs))})"
+        delete += f" AND organization_id IN ({_marks(orgs)})"
         params += orgs
     cursor.execute(delete, params)
     sql, params = _activity_sql(year, quorum, orgs)

@@ -104,6 +104,15 @@ def _counts(entries: list[RollCallEntry]) -> tuple[int, int]:
     return len(entries), sum(1 for e in entries if e.status == AttendanceStatus.PRESENT)
 
 
+def _save_roll_call(meeting: Meeting, entries: list[RollCallEntry]) -> None:
+    Attendance.objects.bulk_create(
+        Attendance(
+            meeting=meeting, member_id=e.member_id, status=e.status, leave_reason=e.leave_reason
+        )
+        for e in entries
+    )
+
+
 def _save_unique(meeting: Meeting, **kwargs) -> None:
     try:
         with transaction.atomic():
@@ -139,15 +148,7 @@ def record_meeting(
             updated_at=now,
         )
         _save_unique(meeting)
-        Attendance.objects.bulk_create(
-            Attendance(
-                meeting=meeting,
-                member_id=e.member_id,
-                status=e.status,
-                leave_reason=e.leave_reason,
-            )
-            for e in entries
-        )
+        _save_roll_call(meeting, entries)
         for upload in files:
             add_attachment(actor, meeting, upload, audit_it=False)
         refresh_member_years([meeting.held_on.year], [e.member_id for e in entries])
@@ -195,15 +196,7 @@ def update_meeting(
             meeting.has_attendance = True
             meeting.attendance.all().delete()
             attendees.update(e.member_id for e in entries)
-            Attendance.objects.bulk_create(
-                Attendance(
-                    meeting=meeting,
-                    member_id=e.member_id,
-                    status=e.status,
-                    leave_reason=e.leave_reason,
-                )
-                for e in entries
-            )
+            _save_roll_call(meeting, entries)
         meeting.updated_at = timezone.now()
         _save_unique(meeting)
         refresh_member_years({old_year, meeting.held_on.year}, attendees)
