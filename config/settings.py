@@ -151,6 +151,8 @@ STORAGES = {
 
 # Upload limits: the import page takes workbooks up to this size.
 IMPORT_MAX_BYTES = env_int("DANGJIAN_IMPORT_MAX_BYTES", 50 * 1024 * 1024)
+# A CSV directory imported into PostgreSQL streams its ledger sheets through staging tables.
+IMPORT_STREAMING = env_bool("DANGJIAN_IMPORT_STREAMING", True)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 

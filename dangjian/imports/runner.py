@@ -28,6 +28,8 @@ from dangjian.imports.registry import (
     registered_sheets,
 )
 from dangjian.imports.sources import SheetData, read_source
+from dangjian.imports.staging import Meter
+from dangjian.imports.streaming import registered_streaming, streams
 
 
 @dataclass
@@ -84,14 +86,24 @@ def run_import(
     dry_run: bool = False,
     filename: str | None = None,
     progress: Callable[[str], None] | None = None,
+    meter: Meter | None = None,
 ) -> ImportOutcome:
-    """Import a workbook or CSV directory. Nothing is written unless every row is valid."""
+    """Import a workbook or CSV directory. Nothing is written unless every row is valid.
+
+    A CSV directory on PostgreSQL streams its big sheets through staging tables
+    (`imports.streaming`); `meter(sheet, bytes_done, bytes_total)` follows their loading."""
     started = time.perf_counter()
     say = progress or (lambda _msg: None)
     outcome = ImportOutcome(ok=False)
     ctx = ImportContext(actor=actor, scope_root=scope_root, today=timezone.localdate())
+    streamed = []
+    if streams(Path(path)):
+        for importer in registered_streaming():
+            file = Path(path) / f"{importer.sheet}.csv"
+            if file.is_file():
+                streamed.append((importer, file))
     try:
-        sheets = read_source(Path(path))
+        sheets = read_source(Path(path), frozenset(imp.sheet for imp, _f in streamed))
     except BusinessError as exc:
         ctx.error("", 0, "", exc.message)
         sheets = []
@@ -106,21 +118,36 @@ def run_import(
         if rows is not None:
             plan.append((importer, rows))
             outcome.rows += len(rows)
-    if not plan and not ctx.issues:
+    if not plan and not streamed and not ctx.issues:
         known = "、".join(imp.sheet for imp in registered_sheets())
         ctx.error("", 0, "", f"文件中没有可导入的工作表（应为：{known}）")
-    plan.sort(key=lambda item: item[0].order)
+    steps = sorted(plan + streamed, key=lambda item: item[0].order)
+    staged = {}
     try:
         with transaction.atomic():
             lock_for_sequence("import")
-            for importer, rows in plan:
-                say(f"校验“{importer.sheet}” {len(rows)} 行")
-                importer.validate(rows, ctx)
+            for importer, rows in steps:
+                if isinstance(rows, Path):
+                    say(f"读入“{importer.sheet}”")
+                    staged[importer.sheet] = importer.stage(rows, ctx, meter)
+                    if staged[importer.sheet] is None:
+                        continue
+                    outcome.rows += staged[importer.sheet].rows
+                    say(f"校验“{importer.sheet}” {staged[importer.sheet].rows} 行")
+                    importer.validate(staged[importer.sheet], ctx)
+                else:
+                    say(f"校验“{importer.sheet}” {len(rows)} 行")
+                    importer.validate(rows, ctx)
             if ctx.issues:
                 raise _Rejected
-            for importer, _rows in plan:
+            for importer, rows in steps:
                 say(f"写入“{importer.sheet}”")
-                outcome.results[importer.sheet] = importer.apply(ctx)
+                if isinstance(rows, Path):
+                    outcome.results[importer.sheet] = importer.apply(staged[importer.sheet], ctx)
+                else:
+                    outcome.results[importer.sheet] = importer.apply(ctx)
+            if ctx.issues:  # found only while merging (e.g. a repeated key in a streamed sheet)
+                raise _Rejected
             if dry_run:
                 transaction.set_rollback(True)
             else:

@@ -50,10 +50,13 @@ def read_xlsx(path: Path) -> list[SheetData]:
     return sheets
 
 
-def read_csv_dir(directory: Path) -> list[SheetData]:
-    """Every *.csv file of a directory, the file name (without .csv) being the sheet name."""
+def read_csv_dir(directory: Path, skip: frozenset[str] = frozenset()) -> list[SheetData]:
+    """Every *.csv file of a directory, the file name (without .csv) being the sheet name;
+    sheets named in `skip` are left on disk (they are streamed)."""
     sheets = []
     for path in sorted(directory.glob("*.csv")):
+        if path.stem in skip:
+            continue
         try:
             with path.open(encoding="utf-8-sig", newline="") as handle:
                 reader = csv.reader(handle)
@@ -68,11 +71,11 @@ def read_csv_dir(directory: Path) -> list[SheetData]:
     return sheets
 
 
-def read_source(path: Path) -> list[SheetData]:
-    """An .xlsx workbook or a directory of CSV files."""
+def read_source(path: Path, skip: frozenset[str] = frozenset()) -> list[SheetData]:
+    """An .xlsx workbook or a directory of CSV files (less the sheets in `skip`)."""
     path = Path(path)
     if path.is_dir():
-        return read_csv_dir(path)
+        return read_csv_dir(path, skip)
     if not path.exists():
         raise BusinessError(f"文件不存在：{path}")
     if path.suffix.lower() != ".xlsx":

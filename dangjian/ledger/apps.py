@@ -10,11 +10,14 @@ class LedgerConfig(AppConfig):
 
     def ready(self) -> None:
         from dangjian.imports.registry import register_sheet
+        from dangjian.imports.streaming import register_streaming
         from dangjian.ledger.dues_sheet import DuesSheet
+        from dangjian.ledger.dues_stream import DuesStream
         from dangjian.ledger.facts import on_members_created
         from dangjian.ledger.meeting_sheet import MeetingSheet
         from dangjian.members.signals import members_created
 
         register_sheet(MeetingSheet())
         register_sheet(DuesSheet())
+        register_streaming(DuesStream())
         members_created.connect(on_members_created, dispatch_uid="ledger-member-facts")

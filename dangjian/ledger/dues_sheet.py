@@ -25,6 +25,21 @@ from dangjian.members.validation import clean_id_number
 SHEET = "党费"
 COLUMNS = ("身份证号", "月份", "应交金额", "实交金额")
 BATCH = 5000
+NOT_ON_ROLL = "该身份证号不在党员名册中，请先登记党员"
+
+
+def dues_checks(ctx: ImportContext, closed: frozenset[int]) -> tuple:
+    """The per-row rules of a 党费 row, as (column, clean) pairs."""
+    return (
+        ("身份证号", lambda x: clean_id_number(x).number),
+        ("月份", lambda x: v.clean_dues_month(x, ctx.today, closed)),
+        ("应交金额", lambda x: yuan_to_fen(x, "应交金额")),
+        ("实交金额", lambda x: yuan_to_fen(x, "实交金额")),
+    )
+
+
+def duplicate_message(first_row: int) -> str:
+    return f"同一党员同一月份与第{first_row}行重复"
 
 
 @dataclass
@@ -55,13 +70,8 @@ class DuesSheet(SheetImporter):
         closed = v.closed_years()
         plan = DuesPlan()
         parsed = []
+        checks = dues_checks(ctx, closed)
         for row in rows:
-            checks = (
-                ("身份证号", lambda x: clean_id_number(x).number),
-                ("月份", lambda x: v.clean_dues_month(x, ctx.today, closed)),
-                ("应交金额", lambda x: yuan_to_fen(x, "应交金额")),
-                ("实交金额", lambda x: yuan_to_fen(x, "实交金额")),
-            )
             values, failed = ctx.clean_row(SHEET, row, checks)
             if not failed:
                 parsed.append((row.number, values))
@@ -75,15 +85,15 @@ class DuesSheet(SheetImporter):
             id_hash = pii.lookup_hash(values["身份证号"])
             found = on_roll.get(id_hash)
             if found is None and id_hash not in in_file:
-                ctx.error(SHEET, number, "身份证号", "该身份证号不在党员名册中，请先登记党员")
+                ctx.error(SHEET, number, "身份证号", NOT_ON_ROLL)
                 continue
             if found and id_hash not in in_file and scope and not found[1].startswith(scope.path):
-                ctx.error(SHEET, number, "身份证号", "该身份证号不在党员名册中，请先登记党员")
+                ctx.error(SHEET, number, "身份证号", NOT_ON_ROLL)
                 continue
             month = values["月份"]
             key = (id_hash, month.year, month.month)
             if key in seen:
-                ctx.error(SHEET, number, "月份", f"同一党员同一月份与第{seen[key]}行重复")
+                ctx.error(SHEET, number, "月份", duplicate_message(seen[key]))
                 continue
             seen[key] = number
             plan.rows.append((number, *key, values["应交金额"], values["实交金额"]))

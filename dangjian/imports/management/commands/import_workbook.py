@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import sys
+import time
 
 from django.core.management.base import BaseCommand, CommandError
 
+from dangjian.imports.progress import ProgressBar
 from dangjian.imports.runner import run_import
 
 
@@ -17,10 +19,15 @@ class Command(BaseCommand):
         parser.add_argument("--dry-run", action="store_true", help="只校验，不写入")
 
     def handle(self, path, dry_run=False, **options):
-        def progress(message: str) -> None:
-            self.stderr.write(f"… {message}")
+        started = time.perf_counter()
+        bar = ProgressBar(sys.stderr)
 
-        outcome = run_import(path, dry_run=dry_run, progress=progress)
+        def progress(message: str) -> None:
+            bar.finish()
+            self.stderr.write(f"… [{time.perf_counter() - started:6.1f} 秒] {message}")
+
+        outcome = run_import(path, dry_run=dry_run, progress=progress, meter=bar.update)
+        bar.finish()
         for warning in outcome.warnings:
             self.stderr.write(self.style.WARNING(warning))
         if not outcome.ok:

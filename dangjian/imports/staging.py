@@ -1,0 +1,243 @@
+"""Staging a large CSV file in PostgreSQL for set-based validation (SPEC §5, §7).
+
+The file's bytes go to the server through COPY into an unlogged table made inside the import's
+transaction (so an aborted import leaves nothing behind), one text column per header column
+and `n`, the data row's position: sheet row number = n + 1, as in the row-by-row reader.
+Checks then run as SQL over the staged rows; the few rows that are not in the plain shape the
+SQL understands are read back and judged by the same Python rules as a small file, so both
+paths give the same verdicts and messages.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import psycopg
+from django.db import connection, transaction
+
+from dangjian.imports.registry import ImportContext, SourceRow
+
+CHUNK_BYTES = 4 << 20
+FETCH_ROWS = 20000
+MAX_LISTED_ROWS = 100_000  # issues listed per sheet at most; past it the file is rejected whole
+_BOM = b"\xef\xbb\xbf"
+_LINE = re.compile(r"line (\d+)")
+# Characters Python's str.strip() removes: a value starting or ending with one is not "plain".
+STRIPPED = "\\s\u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\u001c-\u001f\ufeff"
+EDGE_SPACE = f"^[{STRIPPED}]|[{STRIPPED}]$"
+
+Meter = Callable[[str, int, int], None]
+
+
+@dataclass
+class StagedFile:
+    """A CSV file staged in table `table`; `col[name]` is the SQL column of a sheet column."""
+
+    sheet: str
+    path: Path
+    table: str
+    col: dict[str, str]
+    rows: int = 0
+
+    def temp(self, suffix: str) -> str:
+        """Name of a helper table of this staging."""
+        return f"{self.table}_{suffix}"
+
+
+def read_header(path: Path) -> list[str]:
+    """The header row of a UTF-8 CSV file, cleaned like the row-by-row reader's."""
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        header = next(csv.reader(handle), [])
+    return [c.strip().lstrip("\ufeff") for c in header]
+
+
+def header_issues(sheet: str, header: list[str], columns: Sequence[str], ctx: ImportContext):
+    """Record a missing column exactly as the row-by-row reader does; True when all present."""
+    ok = True
+    for column in columns:
+        if column not in header:
+            ctx.error(sheet, 1, column, f"缺少列“{column}”（表头应为：{'、'.join(columns)}）")
+            ok = False
+    return ok
+
+
+def _chunks(path: Path, fill_blank_lines: str | None) -> Iterator[bytes]:
+    """The file after its header line, in chunks ending at a line end."""
+    with path.open("rb") as handle:
+        head = handle.read(CHUNK_BYTES)
+        if head.startswith(_BOM):
+            head = head[len(_BOM) :]
+        carry = head
+        while True:
+            more = handle.read(CHUNK_BYTES)
+            data = carry + more
+            if not more:
+                if data:
+                    yield _fill(data if data.endswith(b"\n") else data + b"\n", fill_blank_lines)
+                return
+            cut = data.rfind(b"\n") + 1
+            carry = data[cut:]
+            if cut:
+                yield _fill(data[:cut], fill_blank_lines)
+
+
+def _fill(chunk: bytes, filler: str | None) -> bytes:
+    """Blank lines as empty rows of the right width (COPY refuses a line without columns)."""
+    if filler is None:
+        return chunk
+    blank = re.compile(rb"(?m)^\r?$\n")
+    return blank.sub(filler.encode() + b"\n", chunk)
+
+
+def _copy(staged: StagedFile, width: int, meter: Meter | None, fill: bool) -> None:
+    names = ", ".join(f"c{i}" for i in range(width))
+    total = staged.path.stat().st_size
+    done = 0
+    filler = "," * (width - 1) if fill else None
+    with connection.cursor() as cursor:
+        sql = f"COPY {staged.table} ({names}) FROM STDIN (FORMAT csv, HEADER true)"
+        with cursor.cursor.copy(sql) as copy:
+            for chunk in _chunks(staged.path, filler):
+                copy.write(chunk)
+                done += len(chunk)
+                if meter:
+                    meter(staged.sheet, done, total)
+
+
+def stage_csv(
+    sheet: str,
+    name: str,
+    path: Path,
+    columns: Sequence[str],
+    ctx: ImportContext,
+    meter: Meter | None = None,
+) -> StagedFile | None:
+    """COPY a CSV file into a fresh unlogged table; None (with issues recorded) when the file's
+    header lacks a column or its bytes are not CSV the database can read."""
+    header = read_header(path)
+    if not header_issues(sheet, header, columns, ctx):
+        return None
+    table = f"imp_stage_{name}"
+    staged = StagedFile(sheet, path, table, {c: f"c{header.index(c)}" for c in columns})
+    width = len(header)
+    cols = ", ".join(f"c{i} text" for i in range(width))
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP TABLE IF EXISTS {table}")
+        cursor.execute(
+            f"CREATE UNLOGGED TABLE {table} (n bigint GENERATED ALWAYS AS IDENTITY, {cols})"
+            " WITH (autovacuum_enabled = false)"
+        )
+    for fill in (False, True):
+        try:
+            with transaction.atomic():
+                _copy(staged, width, meter, fill)
+            break
+        except psycopg.Error as exc:
+            line = _error_line(exc)
+            if not fill and _is_blank_line_error(exc):
+                continue
+            ctx.error(sheet, line or 0, "", _copy_message(exc, line))
+            return None
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT count(*) FROM {table}")
+        staged.rows = cursor.fetchone()[0]
+        cursor.execute(f"ALTER TABLE {table} ADD PRIMARY KEY (n)")
+        cursor.execute(f"ANALYZE {table}")
+    return staged
+
+
+def _error_line(exc: psycopg.Error) -> int | None:
+    context = getattr(exc.diag, "context", None) or ""
+    match = _LINE.search(context)
+    return int(match[1]) if match else None
+
+
+def _is_blank_line_error(exc: psycopg.Error) -> bool:
+    context = getattr(exc.diag, "context", None) or ""
+    return isinstance(exc, psycopg.errors.BadCopyFileFormat) and context.endswith(': ""')
+
+
+def _copy_message(exc: psycopg.Error, line: int | None) -> str:
+    if isinstance(
+        exc, psycopg.errors.CharacterNotInRepertoire | psycopg.errors.UntranslatableCharacter
+    ):
+        return "文件不是 UTF-8 编码的 CSV，请另存为 UTF-8 后重新导入"
+    detail = str(exc.diag.message_primary or "")
+    if "newline" in detail or "carriage return" in detail:
+        return "该行的换行符与前面的行不一致（文件中混用了不同的换行方式），请统一后另存为 CSV"
+    if "extra data" in detail or "missing data" in detail:
+        return "该行的列数与表头不一致（检查是否有多余或缺少的逗号、未闭合的引号）"
+    if "quoted" in detail or "quote" in detail:
+        return "该行有未闭合的引号"
+    return "无法读取该行（CSV 格式有误）"
+
+
+def too_many_issues(ctx: ImportContext, sheet: str) -> bool:
+    """Past MAX_LISTED_ROWS issues of a sheet the rest is not looked at: say so once."""
+    count = sum(1 for issue in ctx.issues if issue.sheet == sheet)
+    if count < MAX_LISTED_ROWS:
+        return False
+    ctx.error(sheet, 0, "", f"有误的行超过{MAX_LISTED_ROWS}行，其余行未再检查，请先修正以上问题")
+    return True
+
+
+def drop(*tables: str) -> None:
+    """Drop helper tables of a staging (they are dropped with the transaction anyway)."""
+    with connection.cursor() as cursor:
+        for table in tables:
+            cursor.execute(f"DROP TABLE IF EXISTS {table}")
+
+
+def fetch_batches(sql: str, params: Sequence = ()) -> Iterator[list[tuple]]:
+    """Rows of a query in lists of FETCH_ROWS, through a server-side cursor (bounded memory).
+    The caller may use the connection between batches (e.g. COPY a batch), never inside one."""
+    with connection.cursor() as outer:
+        raw = outer.cursor.connection.cursor(name=f"imp_fetch_{id(sql) % 10**6}")
+        try:
+            raw.execute(sql, params)
+            while rows := raw.fetchmany(FETCH_ROWS):
+                yield rows
+        finally:
+            raw.close()
+
+
+def fetch_rows(sql: str, params: Sequence = ()) -> Iterator[tuple]:
+    """Rows of a query one by one (see fetch_batches); no COPY while iterating."""
+    for batch in fetch_batches(sql, params):
+        yield from batch
+
+
+def copy_rows(table: str, columns: Sequence[str], rows: Iterable[Sequence]) -> int:
+    """COPY rows into a helper table; returns how many. `rows` must not read from the
+    database while the COPY runs (materialize them first)."""
+    count = 0
+    sql = f"COPY {table} ({', '.join(columns)}) FROM STDIN"
+    with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
+        for row in rows:
+            copy.write_row(row)
+            count += 1
+    return count
+
+
+def source_row(columns: Sequence[str], n: int, values: Sequence) -> SourceRow:
+    """A staged row as the row-by-row rules take it (empty cells are None, as when reading)."""
+    return SourceRow(
+        n + 1, {c: (None if v == "" else v) for c, v in zip(columns, values, strict=True)}
+    )
+
+
+def scalar(sql: str, params: Sequence = ()):
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    return row[0] if row else None
+
+
+def execute(sql: str, params: Sequence = ()) -> int:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.rowcount

@@ -1,0 +1,59 @@
+"""Streaming importers: sheets too large to hold as Python rows (SPEC §5, §7).
+
+A CSV directory imported into PostgreSQL sends its big sheets (the ledgers: tens of millions
+of rows at province size) through COPY into staging tables and validates them in SQL; memory
+stays bounded whatever the file size. Each streaming importer gives the same verdicts and
+messages as the sheet's row-by-row importer, which small files, workbooks and SQLite use.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from pathlib import Path
+
+from django.conf import settings
+from django.db import connection
+
+from dangjian.imports.registry import ImportContext, SheetResult
+from dangjian.imports.staging import Meter, StagedFile
+
+
+class StreamingSheet(ABC):
+    """One sheet loaded through staging: stage, validate in SQL, merge."""
+
+    sheet: str
+    columns: tuple[str, ...]
+    order: int
+
+    @abstractmethod
+    def stage(self, path: Path, ctx: ImportContext, meter: Meter | None) -> StagedFile | None:
+        """COPY the file into staging; None when it could not be read (issues recorded)."""
+
+    @abstractmethod
+    def validate(self, staged: StagedFile, ctx: ImportContext) -> None:
+        """Record every bad row in ctx; never writes to the product's tables."""
+
+    @abstractmethod
+    def apply(self, staged: StagedFile, ctx: ImportContext) -> SheetResult:
+        """Merge the staged rows set-based; may record issues found only while merging."""
+
+
+_STREAMING: dict[str, StreamingSheet] = {}
+
+
+def register_streaming(importer: StreamingSheet) -> None:
+    _STREAMING[importer.sheet] = importer
+
+
+def registered_streaming() -> list[StreamingSheet]:
+    return sorted(_STREAMING.values(), key=lambda imp: imp.order)
+
+
+def streams(path: Path) -> bool:
+    """Whether a source is imported through staging: a CSV directory on PostgreSQL, unless
+    DANGJIAN_IMPORT_STREAMING is off."""
+    return (
+        Path(path).is_dir()
+        and connection.vendor == "postgresql"
+        and getattr(settings, "IMPORT_STREAMING", True)
+    )

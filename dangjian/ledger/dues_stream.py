@@ -1,0 +1,244 @@
+"""The 党费 sheet through staging (SPEC §5, §7): tens of millions of rows in bounded memory.
+
+Same verdicts and messages as `dues_sheet.DuesSheet`: rows in the plain shape (18-character
+ID, YYYY-MM, amounts with at most two decimals) are checked in SQL; every other row is judged
+by the row-by-row rules. ID numbers are checked and hashed once per distinct number.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from django.db import DatabaseError, connection, transaction
+from django.utils import timezone
+
+from dangjian.core import pii
+from dangjian.core.errors import BusinessError
+from dangjian.core.periods import Month
+from dangjian.imports import staging as st
+from dangjian.imports.registry import ImportContext, SheetResult
+from dangjian.imports.streaming import StreamingSheet
+from dangjian.ledger import validation as v
+from dangjian.ledger.choices import DuesCategory
+from dangjian.ledger.dues_sheet import COLUMNS, NOT_ON_ROLL, SHEET, dues_checks, duplicate_message
+from dangjian.ledger.facts import MANY, refresh_member_years
+from dangjian.members.validation import clean_id_number
+
+CARDINALITY_VIOLATION = "21000"  # an upsert met the same key twice: duplicate rows in the file
+DIGITS = "'0123456789'"
+
+
+def _is_id_shape(col: str) -> str:
+    """17 digits and a digit or X (string functions: much cheaper than a regex per row)."""
+    return (
+        f"(length({col}) = 18 AND translate(left({col}, 17), {DIGITS}, '') = ''"
+        f" AND translate(right({col}, 1), {DIGITS} || 'Xx', '') = '')"
+    )
+
+
+def _is_month_shape(col: str) -> str:
+    """YYYY-MM with MM in 01..12."""
+    return (
+        f"(length({col}) = 7 AND substr({col}, 5, 1) = '-'"
+        f" AND translate(left({col}, 4) || right({col}, 2), {DIGITS}, '') = ''"
+        f" AND right({col}, 2) COLLATE \"C\" BETWEEN '01' AND '12')"
+    )
+
+
+def _is_amount_shape(col: str) -> str:
+    """Up to 7 digits, optionally a point and one or two digits (no sign, no spaces)."""
+    point = f"strpos({col}, '.')"
+    return (
+        f"(translate({col}, {DIGITS}, '') IN ('', '.') AND length({col}) BETWEEN 1 AND 10"
+        f" AND CASE WHEN {point} = 0 THEN length({col}) <= 7"
+        f" ELSE {point} BETWEEN 2 AND 8 AND length({col}) - {point} BETWEEN 1 AND 2 END)"
+    )
+
+
+class DuesStream(StreamingSheet):
+    sheet = SHEET
+    columns = COLUMNS
+    order = 40
+
+    def stage(self, path: Path, ctx: ImportContext, meter) -> st.StagedFile | None:
+        return st.stage_csv(SHEET, "dues", path, COLUMNS, ctx, meter)
+
+    # --- validation ---------------------------------------------------------------------
+
+    def validate(self, staged: st.StagedFile, ctx: ImportContext) -> None:
+        closed = v.closed_years()
+        self._parse(staged, ctx, closed)
+        self._judge_odd_rows(staged, ctx, closed)
+        self._judge_id_numbers(staged, ctx)
+        if ctx.issues:
+            self._report_duplicates(staged, ctx)
+
+    def _parse(self, staged: st.StagedFile, ctx: ImportContext, closed) -> None:
+        """Typed rows in `g`; rows not in the plain shape keep their raw cells for Python."""
+        c = staged.col
+        i, mo, due, paid = c["身份证号"], c["月份"], c["应交金额"], c["实交金额"]
+        plain = (
+            f"CASE WHEN {_is_id_shape(i)} AND {_is_month_shape(mo)}"
+            f" AND {_is_amount_shape(due)} AND {_is_amount_shape(paid)}"
+            f" THEN {mo} COLLATE \"C\" BETWEEN '{v.EARLIEST_YEAR}-01' AND %(this_month)s"
+            f" AND left({mo}, 4) <> ALL(%(closed)s) ELSE false END"
+        )
+        g = staged.temp("g")
+        st.execute(f"DROP TABLE IF EXISTS {g}")
+        st.execute(
+            f"""CREATE UNLOGGED TABLE {g} WITH (autovacuum_enabled = false) AS
+            SELECT n, ok,
+                   CASE WHEN ok THEN upper({i}) END AS id,
+                   CASE WHEN ok THEN left({mo}, 4)::smallint END AS y,
+                   CASE WHEN ok THEN right({mo}, 2)::smallint END AS m,
+                   CASE WHEN ok THEN ({due}::numeric * 100)::int END AS due,
+                   CASE WHEN ok THEN ({paid}::numeric * 100)::int END AS paid,
+                   CASE WHEN NOT ok THEN ARRAY[{i}, {mo}, {due}, {paid}] END AS raw
+            FROM (SELECT *, coalesce({plain}, false) AS ok FROM {staged.table} OFFSET 0) s""",
+            {
+                "this_month": str(Month.of(ctx.today)),
+                "closed": [str(y) for y in sorted(closed)],
+            },
+        )
+        st.drop(staged.table)
+        st.execute(f"ANALYZE {g}")
+
+    def _judge_odd_rows(self, staged: st.StagedFile, ctx: ImportContext, closed) -> None:
+        """Rows not in the plain shape, judged by the row-by-row rules (blank rows skipped);
+        the valid ones join the typed rows."""
+        g, fix = staged.temp("g"), staged.temp("fix")
+        checks = dues_checks(ctx, closed)
+        st.execute(
+            f"CREATE UNLOGGED TABLE {fix} (n bigint, id text, y int, m int, due int, paid int)"
+        )
+        for batch in st.fetch_batches(f"SELECT n, raw FROM {g} WHERE NOT ok ORDER BY n"):
+            fixed = []
+            for n, raw in batch:
+                row = st.source_row(COLUMNS, n, raw)
+                if all(x is None or not str(x).strip() for x in row.values.values()):
+                    continue
+                values, failed = ctx.clean_row(SHEET, row, checks)
+                if not failed:
+                    month, due, paid = values["月份"], values["应交金额"], values["实交金额"]
+                    fixed.append((n, values["身份证号"], month.year, month.month, due, paid))
+            st.copy_rows(fix, ("n", "id", "y", "m", "due", "paid"), fixed)
+            if st.too_many_issues(ctx, SHEET):
+                return
+        st.execute(
+            f"UPDATE {g} SET ok = true, id = f.id, y = f.y, m = f.m, due = f.due, paid = f.paid"
+            f" FROM {fix} f WHERE {g}.n = f.n"
+        )
+
+    def _judge_id_numbers(self, staged: st.StagedFile, ctx: ImportContext) -> None:
+        """Each distinct ID number checked and hashed once; then the roll: on the register
+        inside the importer's scope, or in this file's 党员 sheet."""
+        g, ids, idm = staged.temp("g"), staged.temp("ids"), staged.temp("idm")
+        st.execute(f"CREATE UNLOGGED TABLE {ids} (id text, id_hash text, error text)")
+        for batch in st.fetch_batches(f"SELECT DISTINCT id FROM {g} WHERE ok"):
+            st.copy_rows(ids, ("id", "id_hash", "error"), list(_hashed(batch)))
+        in_file = staged.temp("file_members")
+        st.execute(f"CREATE UNLOGGED TABLE {in_file} (id_hash text PRIMARY KEY)")
+        member_plan = ctx.state.get("党员")
+        if member_plan:
+            st.copy_rows(in_file, ("id_hash",), ((r.id_hash,) for r in member_plan.rows))
+        scope = ctx.scope_root.path if ctx.scope_root else ""
+        st.execute(
+            f"""CREATE UNLOGGED TABLE {idm} AS
+            SELECT r.id, r.id_hash, r.error, m.id AS member_id,
+                   (f.id_hash IS NOT NULL
+                    OR (m.id IS NOT NULL AND starts_with(o.path, %(scope)s))) AS on_roll
+            FROM {ids} r
+            LEFT JOIN members_member m ON m.id_hash = r.id_hash
+            LEFT JOIN orgs_organization o ON o.id = m.organization_id
+            LEFT JOIN {in_file} f ON f.id_hash = r.id_hash""",
+            {"scope": scope},
+        )
+        st.execute(f"CREATE UNIQUE INDEX ON {idm} (id)")
+        st.execute(f"ANALYZE {idm}")
+        bad = st.fetch_rows(
+            f"""SELECT g.n, i.error FROM {g} g JOIN {idm} i ON i.id = g.id
+            WHERE g.ok AND (i.error IS NOT NULL OR NOT i.on_roll) ORDER BY g.n LIMIT %s""",
+            (st.MAX_LISTED_ROWS,),
+        )
+        for n, error in bad:
+            ctx.error(SHEET, n + 1, "身份证号", error or NOT_ON_ROLL)
+
+    def _report_duplicates(self, staged: st.StagedFile, ctx: ImportContext) -> None:
+        """Rows repeating a member's month (only looked for when the file is rejected anyway
+        or the merge met them: the unique key finds them for free otherwise)."""
+        g, idm = staged.temp("g"), staged.temp("idm")
+        dups = st.fetch_rows(
+            f"""SELECT n, first FROM (
+                SELECT g.n, min(g.n) OVER (PARTITION BY g.id, g.y, g.m) AS first
+                FROM {g} g JOIN {idm} i ON i.id = g.id
+                WHERE g.ok AND i.error IS NULL AND i.on_roll) d
+            WHERE n > first ORDER BY n LIMIT %s""",
+            (st.MAX_LISTED_ROWS,),
+        )
+        for n, first in dups:
+            ctx.error(SHEET, n + 1, "月份", duplicate_message(first + 1))
+
+    # --- merge ----------------------------------------------------------------------------
+
+    def apply(self, staged: st.StagedFile, ctx: ImportContext) -> SheetResult:
+        g, idm = staged.temp("g"), staged.temp("idm")
+        # members created by this file's 党员 sheet now have ids
+        st.execute(
+            f"""UPDATE {idm} SET member_id = m.id FROM members_member m
+            WHERE {idm}.member_id IS NULL AND {idm}.error IS NULL AND m.id_hash = {idm}.id_hash"""
+        )
+        try:
+            with transaction.atomic():
+                created, updated = _merge(g, idm)
+        except DatabaseError as exc:
+            if getattr(exc.__cause__, "sqlstate", None) != CARDINALITY_VIOLATION:
+                raise
+            self._report_duplicates(staged, ctx)
+            return SheetResult()
+        total = st.scalar(f"SELECT count(*) FROM {g} WHERE ok")
+        years = [y for (y,) in st.fetch_rows(f"SELECT DISTINCT y FROM {g} WHERE ok")]
+        if created or updated:
+            members = st.scalar(f"SELECT count(*) FROM {idm} WHERE member_id IS NOT NULL")
+            ids = None
+            if members <= MANY:
+                ids = [
+                    m
+                    for (m,) in st.fetch_rows(
+                        f"SELECT member_id FROM {idm} WHERE member_id IS NOT NULL"
+                    )
+                ]
+            refresh_member_years(years, ids)
+        st.drop(g, idm, staged.temp("ids"), staged.temp("fix"), staged.temp("file_members"))
+        return SheetResult(created=created, updated=updated, unchanged=total - created - updated)
+
+
+def _merge(g: str, idm: str) -> tuple[int, int]:
+    """Upsert by (member, year, month); rows equal to the stored ones are left alone."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""WITH w AS (
+                INSERT INTO ledger_duespayment
+                    (member_id, year, month, due_fen, paid_fen, category, updated_at)
+                SELECT i.member_id, g.y, g.m, g.due, g.paid, %s, %s
+                FROM {g} g JOIN {idm} i ON i.id = g.id WHERE g.ok
+                ON CONFLICT (member_id, year, month) DO UPDATE
+                    SET due_fen = EXCLUDED.due_fen, paid_fen = EXCLUDED.paid_fen,
+                        updated_at = EXCLUDED.updated_at
+                    WHERE (ledger_duespayment.due_fen, ledger_duespayment.paid_fen)
+                        IS DISTINCT FROM (EXCLUDED.due_fen, EXCLUDED.paid_fen)
+                RETURNING (xmax = 0) AS created)
+            SELECT count(*) FILTER (WHERE created), count(*) FILTER (WHERE NOT created) FROM w""",
+            (DuesCategory.EMPLOYED, timezone.now()),
+        )
+        return cursor.fetchone()
+
+
+def _hashed(ids):
+    """(id, lookup hash, None) for a valid ID number, (id, None, reason) otherwise."""
+    for (number,) in ids:
+        try:
+            card = clean_id_number(number)
+        except BusinessError as exc:
+            yield number, None, exc.message
+            continue
+        yield number, pii.lookup_hash(card.number), None

@@ -1,0 +1,136 @@
+"""The streamed ledger import (CSV directory on PostgreSQL) against the row-by-row import:
+the same verdict, the same issues word for word, the same rows written (SPEC §5, §7)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.db import connection
+
+from dangjian.imports.runner import run_import
+from dangjian.imports.streaming import streams
+from dangjian.ledger.facts import member_year_drift
+from dangjian.ledger.models import ClosedYear, DuesPayment, Meeting, MemberYear
+from dangjian.ledger.tests.test_import_ledger import LAST_YEAR, csv_dir, good_dues, good_meetings
+
+pytestmark = [
+    pytest.mark.django_db,
+    pytest.mark.skipif(
+        connection.vendor != "postgresql", reason="streaming runs on PostgreSQL only"
+    ),
+]
+
+
+def _ledger_state():
+    dues = sorted(
+        DuesPayment.objects.values_list("member_id", "year", "month", "due_fen", "paid_fen")
+    )
+    meetings = sorted(
+        Meeting.objects.values_list(
+            "organization_id", "activity_type", "held_on", "topic", "expected", "present"
+        )
+    )
+    return dues, meetings
+
+
+def _both_ways(tmp_path, settings, sheets, name):
+    """Import the same CSV directory streamed and row by row (each rolled back to compare)."""
+    directory = csv_dir(tmp_path / name, sheets)
+    assert streams(directory)
+    settings.IMPORT_STREAMING = True
+    streamed = run_import(directory, dry_run=True)
+    settings.IMPORT_STREAMING = False
+    assert not streams(directory)
+    rowwise = run_import(directory, dry_run=True)
+    settings.IMPORT_STREAMING = True
+    return streamed, rowwise
+
+
+def _issues(outcome):
+    return [i.as_list() for i in outcome.issues]
+
+
+def test_bad_rows_get_the_same_issues_both_ways(tmp_path, settings, tree, members):
+    ClosedYear.objects.create(year=LAST_YEAR - 1, closed_at=dt.datetime.now(dt.UTC), closed_by="x")
+    future = (dt.date.today() + dt.timedelta(days=40)).strftime("%Y-%m")
+    a1 = [m.id_number for m in members.a1]
+    dues = [
+        *good_dues(members),
+        [a1[0], f"{LAST_YEAR}-13", "10", "10"],
+        [a1[0], f"{LAST_YEAR}-05", "-3", "10"],
+        [a1[0], f"{LAST_YEAR}-06", "10", "十元"],
+        ["11010519491231002X", f"{LAST_YEAR}-05", "10", "10"],  # valid, not on the roll
+        [a1[0], f"{LAST_YEAR}-07", "10.123", "10"],
+        ["11010519491231002Y", f"{LAST_YEAR}-05", "10", "10"],  # not an ID number
+        ["110105194912310021", f"{LAST_YEAR}-05", "10", "10"],  # wrong check digit
+        [a1[1], future, "10", "10"],
+        [a1[1], f"{LAST_YEAR - 1}-05", "10", "10"],  # closed year
+        [a1[2], f"{LAST_YEAR}/3", " 1,000 ", "5元"],  # odd shape, still valid
+        ["", "", "", ""],  # blank row: skipped, keeps its number
+        [a1[0].lower(), f"{LAST_YEAR}-01", "12.50", "12.50"],  # repeats row 2
+        [a1[0], "", "10", "10"],
+        [a1[1], f"{LAST_YEAR}-02", "5.", "10"],
+        [a1[1], f"{LAST_YEAR}-03", ".5", "1.2.3"],
+        [a1[1], f"{LAST_YEAR}-04", "12345678", "0x10"],
+        [a1[1], f"{LAST_YEAR}-4", "10", "10"],  # odd shape, valid
+        [a1[1], f" {LAST_YEAR}-08 ", "10 ", "10"],  # odd shape, valid
+    ]
+    streamed, rowwise = _both_ways(tmp_path, settings, {"党费": dues}, "bad")
+    assert not streamed.ok and not rowwise.ok
+    assert _issues(streamed) == _issues(rowwise)
+    assert len(streamed.issues) == 15
+    assert DuesPayment.objects.count() == 0
+
+
+def test_good_rows_write_the_same_rows_both_ways(tmp_path, settings, tree, members):
+    a1 = [m.id_number for m in members.a1]
+    dues = [*good_dues(members), [a1[2], f"{LAST_YEAR}/3", " 1,000 ", "5元"]]
+    sheets = {"组织生活": good_meetings(), "党费": dues}
+    settings.IMPORT_STREAMING = False
+    rowwise = run_import(csv_dir(tmp_path / "a", sheets))
+    assert rowwise.ok, rowwise.issues
+    expected = _ledger_state()
+    DuesPayment.objects.all().delete()
+    Meeting.objects.all().delete()
+    MemberYear.objects.all().delete()
+    settings.IMPORT_STREAMING = True
+    streamed = run_import(csv_dir(tmp_path / "b", sheets))
+    assert streamed.ok, streamed.issues
+    assert _ledger_state() == expected
+    assert {k: vars(r) for k, r in streamed.results.items()} == {
+        k: vars(r) for k, r in rowwise.results.items()
+    }
+    again = run_import(csv_dir(tmp_path / "c", sheets))
+    assert again.results["党费"].unchanged == 4 and again.results["党费"].created == 0
+    assert member_year_drift([LAST_YEAR]) == []
+
+
+def test_duplicates_found_by_the_merge_reject_the_file(tmp_path, settings, tree, members):
+    dues = [*good_dues(members), good_dues(members)[0]]
+    directory = csv_dir(tmp_path / "dup", {"党费": dues})
+    outcome = run_import(directory)
+    assert not outcome.ok
+    assert _issues(outcome) == [["党费", 5, "月份", "同一党员同一月份与第2行重复"]]
+    assert DuesPayment.objects.count() == 0
+
+
+def test_a_broken_csv_line_is_named(tmp_path, settings, tree, members):
+    directory = csv_dir(tmp_path / "broken", {"党费": good_dues(members)})
+    with (directory / "党费.csv").open("a", encoding="utf-8") as handle:
+        handle.write("1,2,3,4,5\r\n")
+    outcome = run_import(directory)
+    assert not outcome.ok
+    assert [(i.sheet, i.row) for i in outcome.issues] == [("党费", 5)]
+    assert "列数" in outcome.issues[0].message
+    assert DuesPayment.objects.count() == 0
+
+
+def test_the_command_shows_a_progress_bar(tmp_path, tree, members, capsys):
+    from django.core.management import call_command
+
+    directory = csv_dir(tmp_path / "bar", {"党费": good_dues(members)})
+    call_command("import_workbook", str(directory))
+    err = capsys.readouterr().err
+    assert "党费 [" in err and "100%" in err
+    assert DuesPayment.objects.count() == 3
