@@ -77,7 +77,7 @@ class SignInView(auth_views.LoginView):
     def _locked(self, lock, typed: str):
         form = self.authentication_form(self.request, initial={"username": typed[:150]})
         context = self.get_context_data(form=form, lock_message=lock.message(timezone.now()))
-        return self.render_to_response(context, status=429)
+        return self.render_to_response(context)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
