@@ -18,7 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 
-from dangjian.accounts import second_factor, services, signin
+from dangjian.accounts import lockout, second_factor, services, signin
 from dangjian.accounts.choices import Action
 from dangjian.accounts.middleware import sign_in_step_exempt, sign_in_step_view
 from dangjian.accounts.models import AuditEntry
@@ -81,8 +81,9 @@ class SignInView(auth_views.LoginView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["lockout_attempts"] = signin.lockout.current_policy().attempts
-        context["lockout_minutes"] = signin.lockout.current_policy().duration.seconds // 60
+        policy = lockout.current_policy()
+        context["lockout_attempts"] = policy.attempts
+        context["lockout_minutes"] = int(policy.duration.total_seconds() // 60)
         return context
 
 
