@@ -9,6 +9,7 @@ import pytest
 
 from dangjian.accounts.models import User
 from dangjian.accounts.roles import Role
+from dangjian.accounts.testing import sign_in
 from dangjian.members import services as member_services
 from dangjian.members.tests.factories import MemberDataFactory
 from dangjian.orgs.tests.factories import make_org
@@ -88,6 +89,6 @@ def outsider(db):
 
 
 def client_for(client, user):
-    """The test client signed in as `user`."""
-    client.force_login(user)
-    return client
+    """The test client signed in as `user`, past every sign-in step (the second factor of
+    administrators included): see dangjian.accounts.testing.sign_in."""
+    return sign_in(client, user)

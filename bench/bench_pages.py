@@ -17,8 +17,10 @@ What it does:
 3. starts the production server `manage.py serve --port 8123 --workers 4` (gunicorn, its own
    process group) and waits for it to answer;
 4. signs in once per client (GET /accounts/login/ for the csrftoken cookie and the
-   csrfmiddlewaretoken hidden input, then POST username/password with a Referer header), so
-   the --concurrency clients are as many sessions, as with as many officers;
+   csrfmiddlewaretoken hidden input, then POST username/password with a Referer header, then
+   the same on /accounts/otp/verify/ with one of bench_admin's recovery codes, since an
+   administrator passes a second factor), so the --concurrency clients are as many sessions,
+   as with as many officers;
 5. for each page: a warm-up of --concurrency requests, then --requests GETs at --concurrency
    (one keep-alive http.client connection per client thread), timing each request from send
    to the last byte of the body; prints p50/p95/p99 in ms and requests per second;
@@ -65,8 +67,17 @@ user.role = "admin"
 user.scope = root
 user.display_name = "基准测试"
 user.is_active = True
+user.must_change_password = False
 user.set_password(os.environ["BENCH_PASSWORD"])
 user.save()
+# administrators pass a second factor: one recovery code per client session
+from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+from dangjian.accounts import second_factor
+second_factor.provision(None, user)
+static = StaticDevice.objects.get(user=user)
+static.token_set.all().delete()
+codes = os.environ["BENCH_CODES"].split(",")
+StaticToken.objects.bulk_create(StaticToken(device=static, token=c) for c in codes)
 print(user.pk, root.pk)
 """
 
@@ -114,12 +125,16 @@ def analyze_if_needed(dbname: str) -> None:
         print(f"ANALYZE (never analyzed yet): {time.perf_counter() - started:.1f} s", flush=True)
 
 
-def ensure_user(env: dict[str, str]) -> str:
-    """Create or reset bench_admin (role admin, scope root) and return its password."""
+def ensure_user(env: dict[str, str], sessions: int) -> tuple[str, list[str]]:
+    """Create or reset bench_admin (role admin, scope root); return its password and one
+    recovery code (second factor) per session to open."""
     password = secrets.token_urlsafe(16)
-    user_env = dict(env, BENCH_USERNAME=USERNAME, BENCH_PASSWORD=password)
+    codes = [secrets.token_hex(5) for _ in range(sessions)]
+    user_env = dict(
+        env, BENCH_USERNAME=USERNAME, BENCH_PASSWORD=password, BENCH_CODES=",".join(codes)
+    )
     common.manage(["shell", "-c", USER_SCRIPT], user_env)
-    return password
+    return password, codes
 
 
 def pick_targets(dbname: str) -> dict[str, int]:
@@ -249,36 +264,44 @@ def _cookies(headers: http.client.HTTPMessage, jar: dict[str, str]) -> None:
             jar[key] = morsel.value
 
 
-def sign_in(port: int, password: str) -> str:
-    """Sign in as bench_admin; returns the Cookie header of the new session."""
-    jar: dict[str, str] = {}
-    status, headers, body = request(port, "GET", "/accounts/login/")
+def _post_form(port: int, path: str, jar: dict[str, str], fields: dict[str, str]):
+    """GET `path` for its CSRF token, then POST `fields` to it with the session's cookies."""
+    cookie = "; ".join(f"{k}={v}" for k, v in jar.items())
+    status, headers, body = request(port, "GET", path, headers={"Cookie": cookie})
     _cookies(headers, jar)
     match = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', body)
-    if status != 200 or not match or "csrftoken" not in jar:
-        raise SystemExit(f"login page: status {status}, no CSRF token")
+    if status != 200 or not match:
+        raise SystemExit(f"{path}: status {status}, no CSRF token")
     form = urllib.parse.urlencode(
-        {
-            "csrfmiddlewaretoken": match.group(1).decode(),
-            "username": USERNAME,
-            "password": password,
-            "next": "/orgs/",
-        }
+        {"csrfmiddlewaretoken": match.group(1).decode(), **fields}
     ).encode()
     status, headers, body = request(
         port,
         "POST",
-        "/accounts/login/",
+        path,
         headers={
             "Content-Type": "application/x-www-form-urlencoded",
-            "Cookie": f"csrftoken={jar['csrftoken']}",
-            "Referer": f"http://{HOST}:{port}/accounts/login/",
+            "Cookie": "; ".join(f"{k}={v}" for k, v in jar.items()),
+            "Referer": f"http://{HOST}:{port}{path}",
         },
         body=form,
     )
     _cookies(headers, jar)
+    return status, headers, body
+
+
+def sign_in(port: int, password: str, code: str) -> str:
+    """Sign in as bench_admin (password, then a recovery code as the second factor);
+    returns the Cookie header of the new session."""
+    jar: dict[str, str] = {}
+    fields = {"username": USERNAME, "password": password, "next": "/orgs/"}
+    status, headers, body = _post_form(port, "/accounts/login/", jar, fields)
     if status != 302 or "sessionid" not in jar:
         raise SystemExit(f"sign-in failed: status {status}\n{body[:500]!r}")
+    fields = {"token": code, "next": "/orgs/"}
+    status, headers, body = _post_form(port, "/accounts/otp/verify/", jar, fields)
+    if status != 302 or headers.get("Location") != "/orgs/":
+        raise SystemExit(f"second factor failed: status {status}\n{body[:500]!r}")
     return "; ".join(f"{k}={v}" for k, v in jar.items())
 
 
@@ -373,7 +396,7 @@ def main(argv: list[str] | None = None) -> int:
 
     env = common.django_env(args.db, args.dbname)
     ensure_data(args, env)
-    password = ensure_user(env)
+    password, codes = ensure_user(env, concurrency)
     targets = pick_targets(args.dbname)
     orgs = int(common.psql("SELECT count(*) FROM orgs_organization", args.dbname))
     members = int(common.psql("SELECT count(*) FROM members_member", args.dbname))
@@ -383,7 +406,7 @@ def main(argv: list[str] | None = None) -> int:
     proc = start_server(env, args.port, args.workers, log)
     rows = []
     try:
-        cookies = [sign_in(args.port, password) for _ in range(concurrency)]
+        cookies = [sign_in(args.port, password, code) for code in codes]
         for label, path in pages(targets):
             if args.only and args.only not in label:
                 continue

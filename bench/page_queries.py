@@ -51,9 +51,10 @@ def main(argv: list[str] | None = None) -> int:
     from django.test.utils import CaptureQueriesContext
 
     from dangjian.accounts.models import User
+    from dangjian.accounts.testing import sign_in
 
     client = Client(HTTP_HOST="127.0.0.1")
-    client.force_login(User.objects.get(username="bench_admin"))
+    sign_in(client, User.objects.get(username="bench_admin"))
     for path in args.paths[:20]:
         client.get(path)  # warm caches (templates, session) before measuring
         with CaptureQueriesContext(connection) as captured:

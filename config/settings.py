@@ -10,7 +10,7 @@ from pathlib import Path
 
 import dj_database_url
 
-from config.env import env_bool, env_int, env_list, env_str, load_dotenv
+from config.env import EnvError, env_bool, env_int, env_list, env_str, load_dotenv
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 load_dotenv(BASE_DIR / ".env")
@@ -36,6 +36,9 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "treebeard",
     "huey.contrib.djhuey",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "dangjian.core",
     "dangjian.accounts",
     "dangjian.orgs",
@@ -59,6 +62,9 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    # password change, second factor: what a signed-in user must do before anything else
+    "dangjian.accounts.middleware.SignInStepsMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -107,22 +113,30 @@ PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
 ]
+# SPEC §8 password policy; the rules and their Chinese messages: dangjian/accounts/passwords.py
 AUTH_PASSWORD_VALIDATORS = [
-    {
-        "NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator",
-    },
-    {
-        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
-        "OPTIONS": {"min_length": 10},
-    },
-    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
-    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {"NAME": "dangjian.accounts.passwords.MinimumLengthValidator"},
+    {"NAME": "dangjian.accounts.passwords.CommonPasswordValidator"},
+    {"NAME": "dangjian.accounts.passwords.NumericPasswordValidator"},
+    {"NAME": "dangjian.accounts.passwords.OwnNameValidator"},
 ]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 SESSION_COOKIE_AGE = env_int("DANGJIAN_SESSION_IDLE_SECONDS", 30 * 60)
 SESSION_SAVE_EVERY_REQUEST = True  # the 30-minute timeout counts idle time
+# Sign-in lockout (dangjian/accounts/lockout.py): this many failures within this many minutes
+# lock for as many minutes. Behind reverse proxies, how many of them append X-Forwarded-For.
+SIGN_IN_LOCKOUT_ATTEMPTS = env_int("DANGJIAN_LOCKOUT_ATTEMPTS", 5)
+SIGN_IN_LOCKOUT_MINUTES = env_int("DANGJIAN_LOCKOUT_MINUTES", 15)
+TRUSTED_PROXIES = env_int("DANGJIAN_TRUSTED_PROXIES", 0)
+if SIGN_IN_LOCKOUT_ATTEMPTS < 1 or SIGN_IN_LOCKOUT_MINUTES < 1 or TRUSTED_PROXIES < 0:
+    raise EnvError(
+        "DANGJIAN_LOCKOUT_ATTEMPTS 和 DANGJIAN_LOCKOUT_MINUTES 应为正整数，"
+        "DANGJIAN_TRUSTED_PROXIES 不能为负数"
+    )
+# Second factor (dangjian/accounts/second_factor.py): the issuer shown in authenticator apps.
+OTP_TOTP_ISSUER = env_str("DANGJIAN_TOTP_ISSUER", "智慧党建")
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 X_FRAME_OPTIONS = "DENY"

@@ -32,6 +32,7 @@ from django.utils import timezone
 
 from dangjian.accounts.models import AuditEntry, User
 from dangjian.accounts.roles import Role
+from dangjian.accounts.testing import sign_in
 from dangjian.assessment.choices import PeerGrouping
 from dangjian.assessment.engine import evaluate_assessment
 from dangjian.assessment.models import AssessmentRecord, AssessmentResult
@@ -640,7 +641,7 @@ def build_world() -> World:
     world = World(sides=sides, users=users)
     for role, user in users.items():
         client = Client()
-        client.force_login(user)
+        sign_in(client, user)
         world.sessions[role] = client.cookies[settings.SESSION_COOKIE_NAME].value
     world.files = [inside.attachment.file.name, outside.attachment.file.name]
     world.outside_path = outside.county.path

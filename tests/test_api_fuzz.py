@@ -31,6 +31,7 @@ from schemathesis.checks import not_a_server_error
 from werkzeug.test import Client
 
 from config.wsgi import application
+from dangjian.accounts.testing import sign_in
 from dangjian.assessment.engine import evaluate_assessment
 from dangjian.assessment.models import AssessmentRecord, AssessmentResult
 from dangjian.assessment.services import RecordInput, save_record
@@ -274,7 +275,7 @@ def _describe(exc: BaseException) -> str:
 def signed_in(app, client, officer):
     """Cookies and header of the officer's session; a CSRF token of our own making (any 32
     letters and digits pass Django's check when cookie and header agree)."""
-    client.force_login(officer)
+    sign_in(client, officer)
     token = secrets.token_hex(16)
     cookies = {"sessionid": client.cookies["sessionid"].value, "csrftoken": token}
     headers = {"X-CSRFToken": token}

@@ -82,8 +82,9 @@ def actor_label(actor) -> str:
     )
 
 
-def record(actor, changes: list[Change]) -> int:
+def record(actor, changes: list[Change], *, label: str | None = None) -> int:
     """Append entries for `changes` by `actor` (None for the command line); returns the count.
+    `label` names an actor who is not a signed-in user (a failed sign-in: "未登录访客").
 
     Call inside the transaction that makes the change, so the log and the data commit together.
     """
@@ -94,7 +95,7 @@ def record(actor, changes: list[Change]) -> int:
     prev = last or GENESIS
     now = timezone.now()
     at_iso = now.isoformat()
-    label = actor_label(actor)
+    label = label or actor_label(actor)
     actor_id = actor.pk if actor is not None else None
     rows = []
     for change in changes:

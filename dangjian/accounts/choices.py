@@ -14,6 +14,15 @@ class Action:
     READ_PII = "read_pii"
     LOGIN = "login"
     LOGIN_FAILED = "login_failed"
+    LOCKOUT = "lockout"
+    LOGIN_REFUSED = "login_refused"
+    LOGOUT = "logout"
+    PASSWORD_CHANGE = "password_change"
+    OTP_ENROL = "otp_enrol"
+    OTP_VERIFIED = "otp_verified"
+    OTP_FAILED = "otp_failed"
+    RECOVERY_CODES = "recovery_codes"
+    SIGN_IN_RESET = "sign_in_reset"
     DELETE = "delete"
     EVALUATE = "evaluate"
 
@@ -28,6 +37,15 @@ class Action:
         READ_PII: "查看完整个人信息",
         LOGIN: "登录",
         LOGIN_FAILED: "登录失败",
+        LOCKOUT: "登录锁定",
+        LOGIN_REFUSED: "锁定期间拒绝登录",
+        LOGOUT: "退出登录",
+        PASSWORD_CHANGE: "修改密码",
+        OTP_ENROL: "绑定动态口令",
+        OTP_VERIFIED: "二次验证通过",
+        OTP_FAILED: "二次验证失败",
+        RECOVERY_CODES: "生成恢复码",
+        SIGN_IN_RESET: "重置登录凭据",
         DELETE: "删除",
         EVALUATE: "达标评价",
     }

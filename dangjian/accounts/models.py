@@ -24,6 +24,11 @@ class User(AbstractUser):
         help_text="用户可见可管的组织子树的根；为空则看不到任何数据。",
     )
     display_name = models.CharField("姓名", max_length=50, blank=True)
+    must_change_password = models.BooleanField(
+        "须修改密码",
+        default=False,
+        help_text="由他人创建或重置的账号：首次登录须先设置自己的新密码。",
+    )
 
     class Meta:
         verbose_name = "用户"
@@ -40,6 +45,31 @@ class User(AbstractUser):
     def can(self, perm: str) -> bool:
         """True when the user's role grants `perm` (superusers included)."""
         return self.is_active and (self.is_superuser or role_allows(self.role, perm))
+
+
+class SignInAttempt(models.Model):
+    """One password sign-in attempt, kept so that lockout works across server workers
+    (SPEC §8; rules in dangjian.accounts.lockout). `username` is the casefolded name as typed,
+    which need not be an account; `address` is the client's network address (an IPv6 address
+    as its /64 network)."""
+
+    at = models.DateTimeField("时间")
+    username = models.CharField("用户名", max_length=150)
+    address = models.CharField("网络地址", max_length=64)
+    succeeded = models.BooleanField("成功")
+
+    class Meta:
+        verbose_name = "登录尝试"
+        verbose_name_plural = "登录尝试"
+        indexes = [
+            models.Index(fields=["username", "at"], name="signin_user_at"),
+            models.Index(fields=["address", "at"], name="signin_address_at"),
+            models.Index(fields=["at"], name="signin_at"),
+        ]
+
+    def __str__(self) -> str:
+        outcome = "成功" if self.succeeded else "失败"
+        return f"{self.at:%Y-%m-%d %H:%M} {self.username} {self.address} {outcome}"
 
 
 class AuditQuerySet(models.QuerySet):

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import secrets
 import tempfile
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.db import transaction
 
+from dangjian.accounts import second_factor
 from dangjian.accounts.models import User
 from dangjian.accounts.roles import Role
 from dangjian.demo.generate import write_csv_dir
@@ -51,12 +53,27 @@ def _pick_personas() -> dict[str, Organization]:
     return {"root": root, "committee": committee or root, "branch": branch or root}
 
 
-@transaction.atomic
-def ensure_demo_users() -> list[tuple[str, str, str, str]]:
-    """Create or reset the demo accounts with fresh random passwords.
+@dataclass
+class DemoAccount:
+    """A demo sign-in to print: the password, and for administrators the TOTP secret and a
+    few of the recovery codes."""
 
-    Returns (username, password, role label, scope name) for printing.
-    """
+    username: str
+    password: str
+    role: str
+    scope: str
+    totp_secret: str = ""
+    otpauth_url: str = ""
+    qr: str = ""
+    recovery_codes: list[str] = field(default_factory=list)
+
+
+@transaction.atomic
+def ensure_demo_users() -> list[DemoAccount]:
+    """Create or reset the demo accounts with fresh random passwords. Accounts that need a
+    second factor get a TOTP device (kept across runs, so an authenticator app that holds its
+    secret keeps working) and new recovery codes. No forced password change: the person
+    running the demo is the one who signs in."""
     orgs = _pick_personas()
     personas = [
         ("admin", "组织部管理员", Role.ADMIN, orgs["root"], True),
@@ -74,9 +91,17 @@ def ensure_demo_users() -> list[tuple[str, str, str, str]]:
         user.is_superuser = superuser
         user.is_staff = superuser
         user.is_active = True
+        user.must_change_password = False
         user.set_password(password)
         user.save()
-        printed.append((username, password, Role(role).label, scope.name))
+        account = DemoAccount(username, password, Role(role).label, scope.name)
+        if second_factor.needs_second_factor(user):
+            device, codes = second_factor.provision(None, user)
+            account.totp_secret = second_factor.secret_text(device)
+            account.otpauth_url = device.config_url
+            account.qr = second_factor.terminal_qr(device)
+            account.recovery_codes = codes
+        printed.append(account)
     return printed
 
 

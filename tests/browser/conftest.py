@@ -16,6 +16,7 @@ from playwright.sync_api import Error as PlaywrightError
 
 from dangjian.accounts.models import User
 from dangjian.accounts.roles import Role
+from dangjian.accounts.testing import totp_device
 from dangjian.demo.load import load_demo
 from dangjian.orgs.choices import BRANCH_TYPES
 from dangjian.orgs.models import Category, Organization
@@ -217,10 +218,12 @@ def demo(transactional_db):
         .order_by("path")
         .first()
     )
+    admin = _make_user("admin", Role.ADMIN, root, "组织部管理员")
+    totp_device(admin)  # enrolled: login() enters a code from it
     return SimpleNamespace(
         root=root,
         branch=branch,
-        admin=_make_user("admin", Role.ADMIN, root, "组织部管理员"),
+        admin=admin,
         secretary=_make_user("secretary", Role.SECRETARY, branch, "支部书记"),
         password=PASSWORD,
     )

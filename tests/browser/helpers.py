@@ -3,18 +3,54 @@
 from __future__ import annotations
 
 import re
+import time
+from base64 import b32decode
 
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from playwright.sync_api import Page, expect
 
+from dangjian.accounts.testing import totp_code
+
 PASSWORD = "Browser-Test-Passw0rd"
+STEP_URL = re.compile(r"/accounts/(otp/setup|otp/verify|security)/")
+
+
+def next_totp_code(username: str) -> str:
+    """A code the user's confirmed TOTP device accepts now: the current one, or the next one
+    when the current one was already used (a code works only once; the device accepts one
+    step ahead)."""
+    device = TOTPDevice.objects.get(user__username=username, confirmed=True)
+    at = time.time()
+    if device.last_t >= int((at - device.t0) // device.step) + device.drift:
+        at = (device.last_t + 1 - device.drift) * device.step + device.t0
+    return totp_code(device, at)
+
+
+def enrol_on_page(page: Page) -> None:
+    """On the enrolment page: read the text secret, enter the app's code, and leave the page
+    of recovery codes."""
+    secret = page.locator("#totp-secret").get_attribute("data-secret")
+    key = b32decode(secret.replace(" ", "")).hex()
+    page.get_by_label("动态口令").fill(totp_code(TOTPDevice(key=key)))
+    page.get_by_role("button", name="验证并绑定").click()
+    expect(page.get_by_role("heading", name="恢复码（只显示这一次）")).to_be_visible()
+    page.get_by_role("link", name="我已保存，继续").click()
 
 
 def login(page: Page, username: str, password: str = PASSWORD) -> None:
-    """Sign in through the login form (用户名/密码, 登录) and wait until the app lets us in."""
+    """Sign in through the login form (用户名/密码, 登录), pass the second factor when the
+    role needs one (a code from the user's device, or enrolment with the secret the page
+    shows), and wait until the app lets us in."""
     page.goto("/accounts/login/")
     page.get_by_label("用户名").fill(username)
     page.get_by_label("密码").fill(password)
     page.get_by_role("button", name="登录").click()
     expect(page).not_to_have_url(re.compile(r"/accounts/login/"))
+    if "/accounts/otp/verify/" in page.url:
+        page.get_by_label("动态口令或恢复码").fill(next_totp_code(username))
+        page.get_by_role("button", name="验证").click()
+    elif "/accounts/otp/setup/" in page.url:
+        enrol_on_page(page)
+    expect(page).not_to_have_url(STEP_URL)
     # On a phone the navbar is collapsed, so the sign-out button exists but is hidden.
     expect(page.get_by_role("button", name="退出", include_hidden=True)).to_be_attached()

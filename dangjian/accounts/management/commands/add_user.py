@@ -1,5 +1,5 @@
 """`manage.py add_user USERNAME --role ROLE --scope ORG_CODE`: create an account and print its
-initial password."""
+initial password, which the user must change at the first sign-in."""
 
 from django.core.management.base import BaseCommand, CommandError
 
@@ -32,4 +32,5 @@ class Command(BaseCommand):
                 f"已创建用户 {user.username}（{user.get_role_display()}，{org.name}）"
             )
         )
+        self.stdout.write("该用户首次登录时须修改初始密码。")
         self.stdout.write(f"初始密码：{password}")

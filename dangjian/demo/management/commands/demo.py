@@ -41,7 +41,37 @@ class Command(BaseCommand):
             self.stdout.write(f"考核方案：{scheme.year}年度{scheme.name}（已发布）")
         if no_users:
             return
-        self.stdout.write(self.style.SUCCESS("演示账号（每次运行都会重置密码）："))
-        for username, password, role, scope in ensure_demo_users():
-            self.stdout.write(f"  用户名 {username:<10} 密码 {password:<14} {role}（{scope}）")
         self.stdout.write(send_demo_reminders())
+        accounts = ensure_demo_users()
+        with_factor = [a for a in accounts if a.totp_secret]
+        if with_factor:
+            self.stdout.write(f"{with_factor[0].username} 的动态口令二维码（用手机验证器扫描）：")
+            self.stdout.write(with_factor[0].qr)
+        self.stdout.write(self.style.SUCCESS("演示账号（每次运行都会重置密码）："))
+        for a in accounts:
+            self.stdout.write(
+                f"  用户名 {a.username:<10} 密码 {a.password:<14} {a.role}（{a.scope}）"
+            )
+        self._print_second_factor(with_factor)
+
+    def _print_second_factor(self, accounts) -> None:
+        """How the administrators pass the second step of signing in."""
+        if not accounts:
+            return
+        names = "、".join(a.username for a in accounts)
+        self.stdout.write(
+            self.style.SUCCESS(f"{names} 输入密码后还需动态口令（二次验证），任选一种方式：")
+        )
+        self.stdout.write(
+            "  1) 手机验证器（腾讯身份验证器、Microsoft Authenticator、Google Authenticator、"
+            "FreeOTP 等）扫描上面的二维码，或“手动输入密钥”（基于时间），输入其显示的 6 位数字；"
+        )
+        self.stdout.write(
+            "  2) 电脑上用 oathtool 算出动态口令（Debian/Ubuntu：apt-get install oathtool），"
+            "命令见下；"
+        )
+        self.stdout.write("  3) 输入一个恢复码（每个只能用一次，每次运行 demo 都会重新生成）。")
+        for a in accounts:
+            self.stdout.write(f"  {a.username} 的密钥：{a.totp_secret}")
+            self.stdout.write(f"    oathtool --totp -b {a.totp_secret.replace(' ', '')}")
+            self.stdout.write(f"  {a.username} 的恢复码：{'  '.join(a.recovery_codes[:5])}")

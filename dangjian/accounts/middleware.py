@@ -1,0 +1,63 @@
+"""SignInStepsMiddleware: a signed-in user who still owes a sign-in step (second factor,
+forced password change; dangjian.accounts.second_factor) reaches nothing else.
+
+Pages redirect to the step (keeping where the user was going); the API answers 403 with a
+Chinese message. Views marked with `sign_in_step_exempt` (sign-in, sign-out, public pages) and
+the view of the step itself stay reachable. Static files never get here (WhiteNoise serves
+them first), and an unknown URL is a 404 before any view runs.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from django.http import JsonResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+
+from dangjian.accounts.second_factor import STEP_MESSAGES, STEP_URL_NAMES, pending_step_for
+
+API_PREFIX = "/api/"
+
+
+def sign_in_step_exempt(view):
+    """Mark a view as reachable before the sign-in steps are done (sign-in, sign-out, public
+    endpoints without a session)."""
+    view.sign_in_step_exempt = True
+    return view
+
+
+def sign_in_step_view(step: str):
+    """Mark the view that performs `step`."""
+
+    def mark(view):
+        view.sign_in_step = step
+        return view
+
+    return mark
+
+
+class SignInStepsMiddleware:
+    """Holds back signed-in users with a pending step; runs after OTPMiddleware."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        if getattr(view_func, "sign_in_step_exempt", False):
+            return None
+        user = getattr(request, "user", None)
+        if user is None or not user.is_authenticated:
+            return None
+        step = pending_step_for(user)
+        if step is None or getattr(view_func, "sign_in_step", None) == step:
+            return None
+        if request.path.startswith(API_PREFIX):
+            return JsonResponse({"detail": STEP_MESSAGES[step]}, status=403)
+        url = reverse(STEP_URL_NAMES[step])
+        if request.method == "GET":
+            url += "?" + urlencode({"next": request.get_full_path()})
+        return redirect(url)
