@@ -75,6 +75,47 @@ def compliance(orgs, people, sessions, year) -> dict[str, list[bool | None]]:
     return result
 
 
+PERIOD_WORDS = {1: "每月", 3: "每季度", 12: "每年"}
+
+
+def missed_checks(orgs, people, sessions, year) -> dict[str, list[dict]]:
+    """Per organization the checks of the year's closed periods that were not met, as the §5
+    document lists them (rule, activity type, check month, first month of the period, quorate
+    meetings counted in the period, the number required)."""
+    formal = {}
+    for p in people:
+        if p.member_type == "正式":
+            formal[p.org] = formal.get(p.org, 0) + 1
+    counted = {}
+    for s in sessions:
+        if s.held_on.year == year and _quorate(s):
+            key = (s.org, s.activity_type, s.held_on.month)
+            counted[key] = counted.get(key, 0) + 1
+    rules = [("主题党日", 1)] + [(k, 3) for k in QUARTERLY] + [(k, 12) for k in YEARLY]
+    result = {}
+    for o in orgs:
+        missed = []
+        if o.org_type == "党支部":
+            kinds = rules + ([("支部委员会", 1)] if formal.get(o.code, 0) >= 7 else [])
+            for kind, length in kinds:
+                for last in range(length, 13, length):
+                    first = last - length + 1
+                    held = sum(counted.get((o.code, kind, m), 0) for m in range(first, last + 1))
+                    if held < 1:
+                        missed.append(
+                            {
+                                "rule": f"{kind} {PERIOD_WORDS[length]}≥1次",
+                                "activity_type": kind,
+                                "month": last,
+                                "first_month": first,
+                                "counted": held,
+                                "required": 1,
+                            }
+                        )
+        result[o.code] = missed
+    return result
+
+
 def subtree_rates(orgs, monthly) -> dict[str, list[float | None]]:
     children = {}
     for o in orgs:
