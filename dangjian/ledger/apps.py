@@ -15,9 +15,11 @@ class LedgerConfig(AppConfig):
         from dangjian.ledger.dues_stream import DuesStream
         from dangjian.ledger.facts import on_members_created
         from dangjian.ledger.meeting_sheet import MeetingSheet
+        from dangjian.ledger.meeting_stream import MeetingStream
         from dangjian.members.signals import members_created
 
         register_sheet(MeetingSheet())
         register_sheet(DuesSheet())
         register_streaming(DuesStream())
+        register_streaming(MeetingStream())
         members_created.connect(on_members_created, dispatch_uid="ledger-member-facts")

@@ -15,6 +15,7 @@ from django.utils import timezone
 from dangjian.core import pii
 from dangjian.core.errors import BusinessError
 from dangjian.core.periods import Month
+from dangjian.imports import shapes as shape
 from dangjian.imports import staging as st
 from dangjian.imports.registry import ImportContext, SheetResult
 from dangjian.imports.streaming import StreamingSheet
@@ -25,34 +26,6 @@ from dangjian.ledger.facts import MANY, refresh_member_years
 from dangjian.members.validation import clean_id_number
 
 CARDINALITY_VIOLATION = "21000"  # an upsert met the same key twice: duplicate rows in the file
-DIGITS = "'0123456789'"
-
-
-def _is_id_shape(col: str) -> str:
-    """17 digits and a digit or X (string functions: much cheaper than a regex per row)."""
-    return (
-        f"(length({col}) = 18 AND translate(left({col}, 17), {DIGITS}, '') = ''"
-        f" AND translate(right({col}, 1), {DIGITS} || 'Xx', '') = '')"
-    )
-
-
-def _is_month_shape(col: str) -> str:
-    """YYYY-MM with MM in 01..12."""
-    return (
-        f"(length({col}) = 7 AND substr({col}, 5, 1) = '-'"
-        f" AND translate(left({col}, 4) || right({col}, 2), {DIGITS}, '') = ''"
-        f" AND right({col}, 2) COLLATE \"C\" BETWEEN '01' AND '12')"
-    )
-
-
-def _is_amount_shape(col: str) -> str:
-    """Up to 7 digits, optionally a point and one or two digits (no sign, no spaces)."""
-    point = f"strpos({col}, '.')"
-    return (
-        f"(translate({col}, {DIGITS}, '') IN ('', '.') AND length({col}) BETWEEN 1 AND 10"
-        f" AND CASE WHEN {point} = 0 THEN length({col}) <= 7"
-        f" ELSE {point} BETWEEN 2 AND 8 AND length({col}) - {point} BETWEEN 1 AND 2 END)"
-    )
 
 
 class DuesStream(StreamingSheet):
@@ -78,8 +51,8 @@ class DuesStream(StreamingSheet):
         c = staged.col
         i, mo, due, paid = c["身份证号"], c["月份"], c["应交金额"], c["实交金额"]
         plain = (
-            f"CASE WHEN {_is_id_shape(i)} AND {_is_month_shape(mo)}"
-            f" AND {_is_amount_shape(due)} AND {_is_amount_shape(paid)}"
+            f"CASE WHEN {shape.id_number(i)} AND {shape.year_month(mo)}"
+            f" AND {shape.amount(due)} AND {shape.amount(paid)}"
             f" THEN {mo} COLLATE \"C\" BETWEEN '{v.EARLIEST_YEAR}-01' AND %(this_month)s"
             f" AND left({mo}, 4) <> ALL(%(closed)s) ELSE false END"
         )

@@ -59,6 +59,58 @@ def _existing_meetings(codes: list[str], first, last) -> dict[tuple, tuple[int, 
     return found
 
 
+def duplicate_message(first_row: int) -> str:
+    return f"与第{first_row}行是同一次活动（组织、类型、日期、主题都相同）"
+
+
+def roll_call_message(expected: int, present: int) -> str:
+    return (
+        f"该活动已在系统中逐人签到（应到{expected}、实到{present}），人数以签到为准，不能由导入修改"
+    )
+
+
+def check_meeting_row(row: SourceRow, ctx: ImportContext, directory, closed) -> tuple | None:
+    """The rules of one 组织生活 row, with its organization: (code, type, date, topic,
+    expected, present), or None with every problem recorded in ctx."""
+    checks = (
+        ("组织编码", lambda x: as_text(x, "组织编码", max_length=32)),
+        ("活动类型", v.clean_activity_type),
+        ("日期", lambda x: v.clean_held_on(x, ctx.today, closed)),
+        ("主题", v.clean_topic),
+    )
+    values, failed = ctx.clean_row(SHEET, row, checks)
+    try:
+        exp, pre = v.clean_attendance_counts(row.values.get("应到人数"), row.values.get("实到人数"))
+    except BusinessError as exc:
+        column = v.COLUMN_OF_MEETING_FIELD.get(exc.field, "应到人数")
+        ctx.error(SHEET, row.number, column, exc.message)
+        failed = True
+    code = values.get("组织编码")
+    if code is not None:
+        problem = organization_problem(code, values.get("活动类型"), directory)
+        if problem:
+            ctx.error(SHEET, row.number, *problem)
+            failed = True
+    if failed:
+        return None
+    return (code, values["活动类型"], values["日期"], values["主题"], exp, pre)
+
+
+def organization_problem(code: str, activity_type: str | None, directory) -> tuple | None:
+    """(column, reason) when the organization cannot hold this meeting."""
+    info = directory.get(code)
+    if info is None or not info.in_scope:
+        return "组织编码", f"组织编码 {code} 不存在"
+    if not info.is_active:
+        return "组织编码", f"组织 {code} 已撤销，不能登记组织生活"
+    if activity_type is not None:
+        try:
+            v.check_activity_fits(activity_type, info.org_type, code)
+        except BusinessError as exc:
+            return "活动类型", exc.message
+    return None
+
+
 class MeetingSheet(SheetImporter):
     """组织生活: 组织编码, 活动类型, 日期, 主题, 应到人数, 实到人数."""
 
@@ -72,48 +124,13 @@ class MeetingSheet(SheetImporter):
         plan = MeetingPlan()
         seen: dict[tuple, int] = {}
         for row in rows:
-            checks = (
-                ("组织编码", lambda x: as_text(x, "组织编码", max_length=32)),
-                ("活动类型", v.clean_activity_type),
-                ("日期", lambda x: v.clean_held_on(x, ctx.today, closed)),
-                ("主题", v.clean_topic),
-            )
-            values, failed = ctx.clean_row(SHEET, row, checks)
-            try:
-                exp, pre = v.clean_attendance_counts(
-                    row.values.get("应到人数"), row.values.get("实到人数")
-                )
-            except BusinessError as exc:
-                column = v.COLUMN_OF_MEETING_FIELD.get(exc.field, "应到人数")
-                ctx.error(SHEET, row.number, column, exc.message)
-                failed = True
-            code = values.get("组织编码")
-            if code is not None:
-                info = directory.get(code)
-                if info is None or not info.in_scope:
-                    ctx.error(SHEET, row.number, "组织编码", f"组织编码 {code} 不存在")
-                    failed = True
-                elif not info.is_active:
-                    ctx.error(
-                        SHEET, row.number, "组织编码", f"组织 {code} 已撤销，不能登记组织生活"
-                    )
-                    failed = True
-                elif "活动类型" in values:
-                    try:
-                        v.check_activity_fits(values["活动类型"], info.org_type, code)
-                    except BusinessError as exc:
-                        ctx.error(SHEET, row.number, "活动类型", exc.message)
-                        failed = True
-            if failed:
+            checked = check_meeting_row(row, ctx, directory, closed)
+            if checked is None:
                 continue
-            key = (code, values["活动类型"], values["日期"], values["主题"])
+            *key, exp, pre = checked
+            key = tuple(key)
             if key in seen:
-                ctx.error(
-                    SHEET,
-                    row.number,
-                    "主题",
-                    f"与第{seen[key]}行是同一次活动（组织、类型、日期、主题都相同）",
-                )
+                ctx.error(SHEET, row.number, "主题", duplicate_message(seen[key]))
                 continue
             seen[key] = row.number
             plan.rows.append((row.number, *key, exp, pre))
@@ -125,12 +142,7 @@ class MeetingSheet(SheetImporter):
         for number, *key, exp, pre in plan.rows:
             found = plan.existing.get(tuple(key))
             if found and found[3] and (found[1], found[2]) != (exp, pre):
-                ctx.error(
-                    SHEET,
-                    number,
-                    "应到人数",
-                    f"该活动已在系统中逐人签到（应到{found[1]}、实到{found[2]}），人数以签到为准，不能由导入修改",
-                )
+                ctx.error(SHEET, number, "应到人数", roll_call_message(found[1], found[2]))
         ctx.state[SHEET] = plan
 
     def apply(self, ctx: ImportContext) -> SheetResult:

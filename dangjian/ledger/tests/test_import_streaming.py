@@ -83,6 +83,35 @@ def test_bad_rows_get_the_same_issues_both_ways(tmp_path, settings, tree, member
     assert DuesPayment.objects.count() == 0
 
 
+def test_bad_meetings_get_the_same_issues_both_ways(tmp_path, settings, tree, members):
+    ClosedYear.objects.create(year=LAST_YEAR - 1, closed_at=dt.datetime.now(dt.UTC), closed_by="x")
+    future = (dt.date.today() + dt.timedelta(days=3)).isoformat()
+    meetings = [
+        *good_meetings(),
+        ["A1", "主题党日", f"{LAST_YEAR}-05-10", "实到多于应到", 3, 4],
+        ["A1", "主题党日", future, "未来的会", 3, 2],
+        ["A1", "茶话会", f"{LAST_YEAR}-05-10", "未知类型", 3, 2],
+        ["T", "主题党日", f"{LAST_YEAR}-05-10", "党委开主题党日", 3, 2],
+        ["NOPE", "党课", f"{LAST_YEAR}-05-10", "未知组织", 3, 2],
+        ["A1", "党课", f"{LAST_YEAR - 1}-05-10", "已关账年度", 3, 2],
+        ["A1", "主题党日", f"{LAST_YEAR}-03-10", "重温入党誓词", 3, 2],  # repeats row 2
+        ["A1", "党课", f"{LAST_YEAR}-02-30", "不存在的日期", 3, 2],
+        ["A1", "党课", f"{LAST_YEAR}-02-29", "闰年才有的日期", 3, 2],
+        ["A1", "党课", f"{LAST_YEAR}/6/1", "另一种日期写法", "3.0", 2],  # odd shape, valid
+        ["NOPE", "党课", f"{LAST_YEAR}/6/1", "格式不同且组织不存在", 3, 2],
+        ["A1", "党课", f"{LAST_YEAR}-06-02", " 首尾有空格 ", 3, 2],
+        ["A1", "党课", f"{LAST_YEAR}-06-03", "应到为零", 0, 0],
+        ["A1", "党课", f"{LAST_YEAR}-06-04", "", 3, 2],
+        ["", "", "", "", "", ""],
+        ["A1", "党课", f"{LAST_YEAR}-06-05", "x" * 201, 3, 2],
+    ]
+    streamed, rowwise = _both_ways(tmp_path, settings, {"组织生活": meetings}, "meet")
+    assert not streamed.ok and not rowwise.ok
+    assert _issues(streamed) == _issues(rowwise)
+    assert len(streamed.issues) >= 11
+    assert Meeting.objects.count() == 0
+
+
 def test_good_rows_write_the_same_rows_both_ways(tmp_path, settings, tree, members):
     a1 = [m.id_number for m in members.a1]
     dues = [*good_dues(members), [a1[2], f"{LAST_YEAR}/3", " 1,000 ", "5元"]]
