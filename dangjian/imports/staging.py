@@ -241,3 +241,48 @@ def execute(sql: str, params: Sequence = ()) -> int:
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.rowcount
+
+
+def csv_chunks(
+    sheet: str,
+    path: Path,
+    columns: Sequence[str],
+    ctx: ImportContext,
+    size: int,
+    meter: Meter | None = None,
+) -> Iterator[list[SourceRow]]:
+    """A CSV file read in lists of at most `size` rows, as the row-by-row reader would give
+    them (blank rows skipped but counted, empty cells None); nothing when a column is missing."""
+    header = read_header(path)
+    if not header_issues(sheet, header, columns, ctx):
+        return
+    positions = {c: header.index(c) for c in columns}
+    width = len(header)
+    total = path.stat().st_size
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        reader = csv.reader(handle)
+        next(reader, None)
+        batch: list[SourceRow] = []
+        try:
+            for number, cells in enumerate(reader, start=2):
+                if all(not c.strip() for c in cells):
+                    continue
+                if len(cells) < width:
+                    cells = cells + [""] * (width - len(cells))
+                batch.append(
+                    SourceRow(number, {c: (cells[i] or None) for c, i in positions.items()})
+                )
+                if len(batch) >= size:
+                    yield batch
+                    batch = []
+                    if meter:
+                        meter(
+                            sheet, handle.buffer.tell() if hasattr(handle, "buffer") else 0, total
+                        )
+        except UnicodeDecodeError:
+            ctx.error(sheet, 0, "", f"{path.name} 不是 UTF-8 编码的 CSV 文件，请另存为 UTF-8")
+            return
+        if batch:
+            yield batch
+        if meter:
+            meter(sheet, total, total)

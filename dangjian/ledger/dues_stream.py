@@ -113,7 +113,12 @@ class DuesStream(StreamingSheet):
         st.execute(f"CREATE UNLOGGED TABLE {in_file} (id_hash text PRIMARY KEY)")
         member_plan = ctx.state.get("党员")
         if member_plan:
-            st.copy_rows(in_file, ("id_hash",), ((r.id_hash,) for r in member_plan.rows))
+            st.copy_rows(in_file, ("id_hash",), [(r.id_hash,) for r in member_plan.rows])
+        if staged_members := ctx.state.get("党员_staged"):
+            st.execute(
+                f"INSERT INTO {in_file} SELECT DISTINCT id_hash FROM {staged_members}"
+                " ON CONFLICT DO NOTHING"
+            )
         scope = ctx.scope_root.path if ctx.scope_root else ""
         st.execute(
             f"""CREATE UNLOGGED TABLE {idm} AS

@@ -10,6 +10,9 @@ class MembersConfig(AppConfig):
 
     def ready(self) -> None:
         from dangjian.imports.registry import register_sheet
+        from dangjian.imports.streaming import register_streaming
+        from dangjian.members.member_stream import MemberStream
         from dangjian.members.sheet import MemberSheet
 
         register_sheet(MemberSheet())
+        register_streaming(MemberStream())

@@ -163,3 +163,52 @@ def test_the_command_shows_a_progress_bar(tmp_path, tree, members, capsys):
     err = capsys.readouterr().err
     assert "党费 [" in err and "100%" in err
     assert DuesPayment.objects.count() == 3
+
+
+def _members_state():
+    from dangjian.members.models import Member, MemberPost
+
+    members = sorted(
+        (m.id_number, m.name, m.gender, m.birth_date, m.join_date, m.member_type, m.phone)
+        + (m.organization.code,)
+        for m in Member.objects.select_related("organization")
+    )
+    posts = sorted(MemberPost.objects.values_list("member__name", "organization__code", "post"))
+    return members, posts
+
+
+def test_members_stream_in_chunks_with_the_same_verdicts(tmp_path, settings, monkeypatch):
+    from dangjian.imports.tests.test_import_workbook import ORGS, good_members, member_row
+    from dangjian.members import member_stream
+
+    monkeypatch.setattr(member_stream, "CHUNK_ROWS", 4)  # repeats across chunks too
+    members = [
+        *good_members(),
+        member_row(30, "A1", 身份证号="532329196001010011"),
+        member_row(31, "A1", 出生日期="1961-02-30"),
+        member_row(33, "A"),
+        member_row(0, "A2"),  # same ID as row 2, another chunk
+        member_row(1, "A1"),  # same ID as row 3
+    ]
+    streamed, rowwise = _both_ways(tmp_path, settings, {"组织": ORGS, "党员": members}, "m")
+    assert not streamed.ok and not rowwise.ok
+    assert _issues(streamed) == _issues(rowwise)
+    assert len(streamed.issues) == 5
+
+    settings.IMPORT_STREAMING = False
+    sheets = {"组织": ORGS, "党员": good_members()}
+    assert run_import(csv_dir(tmp_path / "rowwise", sheets)).ok
+    expected = _members_state()
+    from dangjian.members.models import Member, MemberPost
+
+    MemberPost.objects.all().delete()
+    Member.objects.all().delete()
+    settings.IMPORT_STREAMING = True
+    outcome = run_import(csv_dir(tmp_path / "streamed", sheets))
+    assert outcome.ok, outcome.issues
+    assert outcome.results["党员"].created == 20
+    assert _members_state() == expected
+    moved = [member_row(0, "A2", "书记"), *good_members()[1:]]
+    again = run_import(csv_dir(tmp_path / "moved", {"党员": moved}))
+    assert (again.results["党员"].updated, again.results["党员"].unchanged) == (1, 19)
+    assert Member.objects.get(name="党员0").organization.code == "A2"
