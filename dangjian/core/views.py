@@ -6,7 +6,8 @@ from functools import wraps
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
+from django.http import Http404, JsonResponse
+from django.shortcuts import render
 
 from dangjian.core.pagination import KnownCountPaginator
 
@@ -52,3 +53,13 @@ def query_without_page(request) -> str:
     params = request.GET.copy()
     params.pop("page", None)
     return params.urlencode()
+
+
+CSRF_MESSAGE = "安全校验失败：表单已过期或缺少 CSRF 令牌，请刷新页面后重新提交。"
+
+
+def csrf_failure(request, reason: str = ""):
+    """A write without a valid CSRF token (settings.CSRF_FAILURE_VIEW): refused in Chinese."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": CSRF_MESSAGE}, status=403)
+    return render(request, "403_csrf.html", {"message": CSRF_MESSAGE}, status=403)
