@@ -17,8 +17,11 @@ load_dotenv(BASE_DIR / ".env")
 VAR_DIR = Path(env_str("DANGJIAN_VAR_DIR", str(BASE_DIR / "var")))
 
 SECRET_KEY = env_str("DANGJIAN_SECRET_KEY")
-# Key for personal information at rest (ID numbers, phones): 32 bytes, urlsafe base64.
+# Key for personal information at rest (ID numbers, phones): 32 bytes, urlsafe base64, with
+# its version; during a key rotation the previous keys stay readable ("1:<key>,…").
 PII_KEY = env_str("DANGJIAN_PII_KEY")
+PII_KEY_VERSION = env_str("DANGJIAN_PII_KEY_VERSION", "1")
+PII_OLD_KEYS = env_str("DANGJIAN_PII_OLD_KEYS", "")
 DEBUG = env_bool("DANGJIAN_DEBUG", False)
 ALLOWED_HOSTS = env_list("DANGJIAN_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env_list("DANGJIAN_CSRF_TRUSTED_ORIGINS", [])
@@ -153,6 +156,8 @@ CONTENT_SECURITY_POLICY = {
 }
 PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=()"
 CSRF_FAILURE_VIEW = "dangjian.core.views.csrf_failure"
+# manage.py purge_audit keeps this many months of the audit log (never fewer than six).
+AUDIT_RETENTION_MONTHS = env_int("DANGJIAN_AUDIT_RETENTION_MONTHS", 6)
 
 LANGUAGE_CODE = "zh-hans"
 TIME_ZONE = "Asia/Shanghai"

@@ -7,6 +7,7 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import AuthenticationForm
 from django.shortcuts import redirect, render
+from django.views.decorators.http import require_safe
 
 from dangjian.accounts.choices import Action
 from dangjian.accounts.models import AuditEntry
@@ -46,6 +47,7 @@ def home(request):
     return redirect("orgs:tree")
 
 
+@require_safe  # read only: no method that could change the log
 @require_perm(Perm.VIEW_AUDIT)
 def audit_log(request):
     """Audit entries about objects in the user's scope; nothing here can edit them."""
