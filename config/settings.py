@@ -17,8 +17,11 @@ load_dotenv(BASE_DIR / ".env")
 VAR_DIR = Path(env_str("DANGJIAN_VAR_DIR", str(BASE_DIR / "var")))
 
 SECRET_KEY = env_str("DANGJIAN_SECRET_KEY")
-# Key for personal information at rest (ID numbers, phones): 32 bytes, urlsafe base64.
+# Key for personal information at rest (ID numbers, phones): 32 bytes, urlsafe base64, with
+# its version; during a key rotation the previous keys stay readable ("1:<key>,…").
 PII_KEY = env_str("DANGJIAN_PII_KEY")
+PII_KEY_VERSION = env_str("DANGJIAN_PII_KEY_VERSION", "1")
+PII_OLD_KEYS = env_str("DANGJIAN_PII_OLD_KEYS", "")
 DEBUG = env_bool("DANGJIAN_DEBUG", False)
 ALLOWED_HOSTS = env_list("DANGJIAN_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env_list("DANGJIAN_CSRF_TRUSTED_ORIGINS", [])
@@ -66,7 +69,9 @@ MIDDLEWARE = [
     # password change, second factor: what a signed-in user must do before anything else
     "dangjian.accounts.middleware.SignInStepsMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "dangjian.core.middleware.RefuseNulCharactersMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "dangjian.core.middleware.SecurityHeadersMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -146,8 +151,28 @@ USE_TLS = env_bool("DANGJIAN_TLS", False)
 SESSION_COOKIE_SECURE = USE_TLS
 CSRF_COOKIE_SECURE = USE_TLS
 SECURE_HSTS_SECONDS = 31536000 if USE_TLS else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("DANGJIAN_HSTS_INCLUDE_SUBDOMAINS", True)
+SECURE_HSTS_PRELOAD = env_bool("DANGJIAN_HSTS_PRELOAD", True)
 SECURE_SSL_REDIRECT = USE_TLS
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if USE_TLS else None
+# Scripts and styles from this site's own files only: no template has an inline <script>, an
+# event-handler attribute or a style attribute (dangjian/core/middleware.py).
+CONTENT_SECURITY_POLICY = {
+    "default-src": "'self'",
+    "script-src": "'self'",
+    "style-src": "'self'",
+    "img-src": "'self' data:",
+    "font-src": "'self'",
+    "connect-src": "'self'",
+    "object-src": "'none'",
+    "base-uri": "'self'",
+    "frame-ancestors": "'none'",
+    "form-action": "'self'",
+}
+PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=()"
+CSRF_FAILURE_VIEW = "dangjian.core.views.csrf_failure"
+# manage.py purge_audit keeps this many months of the audit log (never fewer than six).
+AUDIT_RETENTION_MONTHS = env_int("DANGJIAN_AUDIT_RETENTION_MONTHS", 6)
 
 LANGUAGE_CODE = "zh-hans"
 TIME_ZONE = "Asia/Shanghai"
@@ -167,6 +192,8 @@ STORAGES = {
 IMPORT_MAX_BYTES = env_int("DANGJIAN_IMPORT_MAX_BYTES", 50 * 1024 * 1024)
 # A CSV directory imported into PostgreSQL streams its ledger sheets through staging tables.
 IMPORT_STREAMING = env_bool("DANGJIAN_IMPORT_STREAMING", True)
+# ...and the most an uploaded workbook may unpack to (its XML compresses about tenfold).
+IMPORT_MAX_UNPACKED_BYTES = env_int("DANGJIAN_IMPORT_MAX_UNPACKED_BYTES", 1024 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 

@@ -1,11 +1,16 @@
 """Writing the audit log (SPEC §3, §8): every change, with who, when, before and after.
 
 Entries are written in bulk and chained: entry_hash = HMAC(key, prev_hash + canonical content),
-so `verify_chain()` finds the first entry that was edited, inserted or removed.
+so `check_chain()` finds the first entry that was edited, inserted or removed. A signed seal of
+the newest hash shows the newest entries being deleted, which the chain alone cannot. Entries
+older than the retention period (at least six months) may be purged; an anchor signed with the
+same key keeps where the chain now starts (`purge_before`).
 """
 
 from __future__ import annotations
 
+import calendar
+import datetime as dt
 import functools
 import hashlib
 import hmac
@@ -14,14 +19,18 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
+from django.db import connection, transaction
 from django.utils import timezone
 
-from dangjian.accounts.choices import Action  # noqa: F401  (re-exported for callers)
-from dangjian.accounts.models import AuditEntry
-from dangjian.core.bulk import insert_rows, lock_for_sequence, to_json
+from dangjian.accounts.choices import Action
+from dangjian.accounts.models import AuditAnchor, AuditEntry, AuditSeal
+from dangjian.core.bulk import insert_rows, is_postgresql, lock_for_sequence, to_json
+from dangjian.core.errors import BusinessError
 
 GENESIS = "0" * 64
 SYSTEM_LABEL = "系统（命令行）"
+# 网络安全等级保护 (SPEC §8): audit records are kept at least six months.
+MIN_RETENTION_MONTHS = 6
 
 
 @dataclass
@@ -71,6 +80,35 @@ def entry_hash(prev_hash: str, content: bytes) -> str:
     return state.hexdigest()
 
 
+def _mac(kind: str, *parts) -> str:
+    """HMAC of a seal or an anchor under the chain key (`kind` keeps them apart from entries)."""
+    state = _chain_state(settings.SECRET_KEY).copy()
+    state.update("\x1f".join([kind, *map(str, parts)]).encode())
+    return state.hexdigest()
+
+
+def seal_mac(last_hash: str) -> str:
+    """The signature of a seal holding `last_hash`."""
+    return _mac("seal", last_hash)
+
+
+def anchor_mac(anchor: AuditAnchor) -> str:
+    """The signature of a purge anchor."""
+    return _mac(
+        "anchor",
+        anchor.through_id,
+        anchor.anchor_hash,
+        anchor.purged,
+        anchor.cutoff.astimezone(dt.UTC).isoformat(),  # as stored, whatever zone it came in
+    )
+
+
+def _write_seal(last_hash: str) -> None:
+    fields = {"last_hash": last_hash, "mac": seal_mac(last_hash)}
+    if not AuditSeal.objects.filter(pk=1).update(**fields):
+        AuditSeal.objects.create(pk=1, **fields)
+
+
 def actor_label(actor) -> str:
     """How the actor is named in the log."""
     if actor is None:
@@ -92,7 +130,7 @@ def record(actor, changes: list[Change], *, label: str | None = None) -> int:
         return 0
     lock_for_sequence("audit_chain")
     last = AuditEntry.objects.order_by("-id").values_list("entry_hash", flat=True).first()
-    prev = last or GENESIS
+    prev = last or _chain_start()[0]
     now = timezone.now()
     at_iso = now.isoformat()
     label = label or actor_label(actor)
@@ -132,30 +170,207 @@ def record(actor, changes: list[Change], *, label: str | None = None) -> int:
         "prev_hash",
         "entry_hash",
     ]
-    return insert_rows(AuditEntry, fields, rows)
+    count = insert_rows(AuditEntry, fields, rows)
+    _write_seal(prev)
+    return count
+
+
+def _chain_start() -> tuple[str, int, AuditAnchor | None]:
+    """(hash the oldest kept entry must link to, id it must exceed, the latest anchor)."""
+    anchor = AuditAnchor.objects.order_by("-id").first()
+    if anchor is None:
+        return GENESIS, 0, None
+    return anchor.anchor_hash, anchor.through_id, anchor
+
+
+@dataclass
+class ChainBreak:
+    """The first place where the log is not what was written: the entry and why."""
+
+    entry: AuditEntry | None
+    reason: str
+
+    @property
+    def entry_id(self) -> int | None:
+        return self.entry.pk if self.entry is not None else None
+
+    def message(self) -> str:
+        if self.entry is None:
+            return f"审计日志链断开：{self.reason}"
+        return f"审计日志链在{describe(self.entry)}处断开：{self.reason}"
+
+
+@dataclass
+class ChainReport:
+    """What `check_chain` found: entries checked, the anchor it started from, the first break."""
+
+    checked: int = 0
+    first_id: int | None = None
+    last_id: int | None = None
+    anchor: AuditAnchor | None = None
+    broken: ChainBreak | None = None
+
+
+def describe(entry: AuditEntry) -> str:
+    """An entry named for a person: its number, time, actor, action and object."""
+    at = timezone.localtime(entry.at)
+    what = f"{entry.object_type}“{entry.object_repr}”" if entry.object_repr else entry.object_type
+    who = f"{entry.actor_label}，{entry.action_label}"
+    return f"第 {entry.pk} 条记录（{at:%Y-%m-%d %H:%M:%S}，{who}，{what}）"
+
+
+def _recomputed(entry: AuditEntry, prev: str) -> str:
+    change = Change(
+        action=entry.action,
+        object_type=entry.object_type,
+        object_id=entry.object_id,
+        object_repr=entry.object_repr,
+        org_path=entry.org_path,
+    )
+    content = _content(
+        entry.at.isoformat(),
+        entry.actor_id,
+        entry.actor_label,
+        change,
+        to_json(entry.before),
+        to_json(entry.after),
+    )
+    return entry_hash(prev, content)
+
+
+def check_chain() -> ChainReport:
+    """Walk the whole log from the latest purge anchor (or the start) and report the first
+    entry that was edited, inserted or deleted, a tampered anchor, or a tail that was cut."""
+    report = ChainReport()
+    for anchor in AuditAnchor.objects.order_by("id"):
+        if anchor.mac != anchor_mac(anchor):
+            report.broken = ChainBreak(
+                None, f"{anchor.created_at:%Y-%m-%d} 的清理锚点（第 {anchor.pk} 个）被篡改"
+            )
+            return report
+    prev, floor, report.anchor = _chain_start()
+    last = None
+    for entry in AuditEntry.objects.order_by("id").iterator(chunk_size=5000):
+        if entry.pk <= floor:
+            reason = "该记录位于已清理的范围内，是清理之后插入的"
+        elif entry.prev_hash != prev:
+            reason = "与前一条记录不衔接，其前有记录被删除或插入"
+        elif entry.entry_hash != _recomputed(entry, prev):
+            reason = "记录内容与其哈希不符，该记录被修改过或是伪造的"
+        else:
+            reason = ""
+        if reason:
+            report.broken = ChainBreak(entry, reason)
+            return report
+        prev, last = entry.entry_hash, entry
+        report.checked += 1
+        report.first_id = report.first_id or entry.pk
+        report.last_id = entry.pk
+    seal = AuditSeal.objects.filter(pk=1).first()
+    if seal is None:
+        if last is not None or report.anchor is not None:
+            report.broken = ChainBreak(last, "链尾封存缺失")
+    elif seal.mac != seal_mac(seal.last_hash):
+        report.broken = ChainBreak(last, "链尾封存被篡改")
+    elif seal.last_hash != prev:
+        where = "之后" if last is not None else ""
+        report.broken = ChainBreak(last, f"与链尾封存不符，此条{where}的最新记录被删除")
+    return report
 
 
 def verify_chain() -> int | None:
     """Return the id of the first entry whose hash does not match, or None if intact."""
-    prev = GENESIS
-    for entry in AuditEntry.objects.order_by("id").iterator(chunk_size=5000):
-        change = Change(
-            action=entry.action,
-            object_type=entry.object_type,
-            object_id=entry.object_id,
-            object_repr=entry.object_repr,
-            org_path=entry.org_path,
-            before=entry.before,
-            after=entry.after,
+    broken = check_chain().broken
+    return None if broken is None else broken.entry_id or 0
+
+
+# --- retention ------------------------------------------------------------------------------
+
+
+def months_before(moment: dt.datetime, months: int) -> dt.datetime:
+    """The same local time `months` calendar months earlier (the day clamped to the month)."""
+    local = timezone.localtime(moment)
+    year, month = divmod(local.year * 12 + local.month - 1 - months, 12)
+    month += 1
+    return local.replace(
+        year=year, month=month, day=min(local.day, calendar.monthrange(year, month)[1])
+    )
+
+
+def latest_purge_cutoff(now: dt.datetime | None = None) -> dt.datetime:
+    """Entries at or after this moment are within the minimum retention and cannot be purged."""
+    return months_before(now or timezone.now(), MIN_RETENTION_MONTHS)
+
+
+@dataclass
+class PurgeReport:
+    """What a purge removed and the anchor it left."""
+
+    purged: int
+    anchor: AuditAnchor | None
+
+
+def _delete_through(last_id: int) -> None:
+    """Delete entries up to `last_id`. On PostgreSQL a trigger refuses every UPDATE and DELETE
+    on the log unless this transaction declares itself the purge."""
+    table = connection.ops.quote_name(AuditEntry._meta.db_table)
+    with connection.cursor() as cursor:
+        if is_postgresql():
+            cursor.execute("SELECT set_config('dangjian.audit_purge', 'on', true)")
+        cursor.execute(f"DELETE FROM {table} WHERE id <= %s", [last_id])
+        if is_postgresql():
+            cursor.execute("SELECT set_config('dangjian.audit_purge', 'off', true)")
+
+
+@transaction.atomic
+def purge_before(cutoff: dt.datetime, actor=None, now: dt.datetime | None = None) -> PurgeReport:
+    """Remove the oldest entries written before `cutoff`, which must lie at least six months
+    back, keeping the chain verifiable through a signed anchor; the purge itself is logged.
+
+    Refused when the chain is already broken, so that tampering is never purged away.
+    """
+    limit = latest_purge_cutoff(now)
+    if cutoff > limit:
+        raise BusinessError(
+            f"审计日志至少保留{MIN_RETENTION_MONTHS}个月：只能清理 {limit:%Y-%m-%d %H:%M} "
+            "之前的记录"
         )
-        before, after = to_json(entry.before), to_json(entry.after)
-        content = _content(
-            entry.at.isoformat(), entry.actor_id, entry.actor_label, change, before, after
-        )
-        if entry.prev_hash != prev or entry.entry_hash != entry_hash(prev, content):
-            return entry.pk
-        prev = entry.entry_hash
-    return None
+    lock_for_sequence("audit_chain")
+    report = check_chain()
+    if report.broken is not None:
+        raise BusinessError(f"{report.broken.message()}。为保留证据，不清理任何记录")
+    first_kept = (
+        AuditEntry.objects.filter(at__gte=cutoff).order_by("id").values_list("id", flat=True)
+    ).first()
+    doomed = AuditEntry.objects.all()
+    if first_kept is not None:
+        doomed = doomed.filter(id__lt=first_kept)
+    last = doomed.order_by("-id").values_list("id", "entry_hash").first()
+    if last is None:
+        return PurgeReport(0, None)
+    anchor = AuditAnchor(
+        created_at=now or timezone.now(),
+        cutoff=cutoff,
+        through_id=last[0],
+        anchor_hash=last[1],
+        purged=doomed.count(),
+    )
+    anchor.mac = anchor_mac(anchor)
+    anchor.save()
+    _delete_through(anchor.through_id)
+    record(
+        actor,
+        [
+            Change(
+                Action.PURGE_AUDIT,
+                "审计日志",
+                anchor.pk,
+                f"{timezone.localtime(cutoff):%Y-%m-%d} 之前的记录",
+                after={"清理条数": anchor.purged, "清理至第几条": anchor.through_id},
+            )
+        ],
+    )
+    return PurgeReport(anchor.purged, anchor)
 
 
 def diff(before: dict, after: dict) -> tuple[dict, dict]:

@@ -25,6 +25,10 @@ class Action:
     SIGN_IN_RESET = "sign_in_reset"
     DELETE = "delete"
     EVALUATE = "evaluate"
+    ROTATE_KEY = "rotate_pii_key"
+    PURGE_AUDIT = "purge_audit"
+    BACKUP = "backup"
+    RESTORE = "restore"
 
     LABELS = {
         CREATE: "新增",
@@ -48,4 +52,8 @@ class Action:
         SIGN_IN_RESET: "重置登录凭据",
         DELETE: "删除",
         EVALUATE: "达标评价",
+        ROTATE_KEY: "更换个人信息密钥",
+        PURGE_AUDIT: "清理过期审计日志",
+        BACKUP: "备份数据库",
+        RESTORE: "恢复数据库",
     }

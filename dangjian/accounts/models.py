@@ -136,3 +136,38 @@ class AuditEntry(models.Model):
     def action_label(self) -> str:
         """The action in Chinese."""
         return Action.LABELS.get(self.action, self.action)
+
+
+class AuditAnchor(models.Model):
+    """Where a purge of entries past their retention cut the chain: the id and hash of the last
+    entry removed, signed with the chain key, so the entries kept still verify from there."""
+
+    created_at = models.DateTimeField("清理时间")
+    cutoff = models.DateTimeField("清理截止时间")
+    through_id = models.BigIntegerField("清理至")
+    anchor_hash = models.CharField(max_length=64)
+    purged = models.PositiveIntegerField("清理条数")
+    mac = models.CharField(max_length=64)
+
+    class Meta:
+        verbose_name = "审计日志清理锚点"
+        verbose_name_plural = "审计日志清理锚点"
+
+    def __str__(self) -> str:
+        return f"{self.cutoff:%Y-%m-%d} 前 {self.purged} 条"
+
+
+class AuditSeal(models.Model):
+    """The hash of the newest entry, signed with the chain key and rewritten by every append.
+    The chain alone cannot show that its newest entries were deleted; a seal that no longer
+    matches the last entry can."""
+
+    last_hash = models.CharField(max_length=64)
+    mac = models.CharField(max_length=64)
+
+    class Meta:
+        verbose_name = "审计日志链尾封存"
+        verbose_name_plural = "审计日志链尾封存"
+
+    def __str__(self) -> str:
+        return self.last_hash[:12]

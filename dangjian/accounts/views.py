@@ -17,6 +17,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_safe
 
 from dangjian.accounts import lockout, second_factor, services, signin
 from dangjian.accounts.choices import Action
@@ -267,6 +268,7 @@ def home(request):
     return redirect("orgs:tree")
 
 
+@require_safe  # read only: no method that could change the log
 @require_perm(Perm.VIEW_AUDIT)
 def audit_log(request):
     """Audit entries about objects in the user's scope; nothing here can edit them."""

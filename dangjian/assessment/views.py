@@ -12,7 +12,6 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from dangjian.accounts.roles import Perm
@@ -37,6 +36,7 @@ from dangjian.core.views import (
     get_visible_or_404,
     paginate,
     query_without_page,
+    redirect_next,
     require_perm,
 )
 from dangjian.ledger.views import chosen_org
@@ -185,10 +185,7 @@ def recompute(request):
                 f"后进{backward}个、软弱涣散{stats.get('软弱涣散', 0)}个"
                 f"（用时{evaluation.seconds:.1f}秒）",
             )
-    target = request.POST.get("next", "")
-    if not url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
-        target = f"{reverse('assessment:results')}?year={year}"
-    return redirect(target)
+    return redirect_next(request, f"{reverse('assessment:results')}?year={year}")
 
 
 @login_required

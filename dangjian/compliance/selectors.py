@@ -101,6 +101,7 @@ def consecutive_missed(mask_missed: int, at_least: int) -> int:
 
 def chronic_laggards(year: int, org, at_least: int = 3) -> list[tuple[BranchYear, int]]:
     """Branches in `org`'s subtree that missed `at_least` or more months in a row (月约谈)."""
+    at_least = int(at_least)  # formatted into the SQL below: an integer, never text
     runs = " OR ".join(
         f"((applicable_mask & ~met_mask) & {((1 << at_least) - 1) << k}) = "
         f"{((1 << at_least) - 1) << k}"

@@ -7,7 +7,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from dangjian.accounts.roles import Perm
@@ -23,7 +22,13 @@ from dangjian.compliance.models import (
 )
 from dangjian.core.errors import BusinessError
 from dangjian.core.excel import xlsx_response
-from dangjian.core.views import get_visible_or_404, paginate, query_without_page, require_perm
+from dangjian.core.views import (
+    get_visible_or_404,
+    paginate,
+    query_without_page,
+    redirect_next,
+    require_perm,
+)
 from dangjian.ledger.models import ClosedYear, Meeting
 from dangjian.ledger.views import chosen_org
 from dangjian.orgs.choices import OrgType
@@ -73,10 +78,7 @@ def recompute(request):
         messages.error(request, exc.message)
     else:
         messages.success(request, f"已重新计算{year}年度达标情况（用时{result.seconds:.1f}秒）")
-    target = request.POST.get("next", "")
-    if not url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
-        target = "/compliance/"
-    return redirect(target)
+    return redirect_next(request, "/compliance/")
 
 
 @login_required

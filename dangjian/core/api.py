@@ -9,7 +9,7 @@ import logging
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import DatabaseError, DataError, IntegrityError
 from rest_framework import pagination, parsers, status
-from rest_framework.exceptions import ParseError, ValidationError
+from rest_framework.exceptions import ParseError, PermissionDenied, ValidationError
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -72,6 +72,9 @@ def exception_handler(exc, context):
     if isinstance(exc, ParseError) and str(exc.detail).isascii():
         # DRF's own parsers explain in English ("JSON parse error - …").
         exc = ParseError("请求内容无法解析，请检查 JSON 或表单格式")
+    if isinstance(exc, PermissionDenied) and str(exc.detail).startswith("CSRF Failed"):
+        # Session-authenticated writes need the CSRF token (DRF explains in English).
+        exc = PermissionDenied("CSRF 校验失败：请求缺少有效的 CSRF 令牌，请刷新页面后重试")
     if isinstance(exc, RecursionError):  # JSON nested thousands deep: json.load gives up
         logger.warning("rejected API input: nested too deep")
         return Response(

@@ -6,7 +6,9 @@ from functools import wraps
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
+from django.http import Http404, HttpResponseRedirect, JsonResponse
+from django.shortcuts import render
+from django.utils.http import url_has_allowed_host_and_scheme
 
 from dangjian.core.pagination import KnownCountPaginator
 
@@ -52,3 +54,22 @@ def query_without_page(request) -> str:
     params = request.GET.copy()
     params.pop("page", None)
     return params.urlencode()
+
+
+def redirect_next(request, default: str) -> HttpResponseRedirect:
+    """Back to the page named in the form's `next` when it is a path on this site, else to
+    `default`. The target is used as a URL only (never looked up as a view name), so no
+    value of `next` can turn the answer into an error."""
+    target = request.POST.get("next", "")
+    safe = url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure())
+    return HttpResponseRedirect(target if safe and target.startswith("/") else default)
+
+
+CSRF_MESSAGE = "安全校验失败：表单已过期或缺少 CSRF 令牌，请刷新页面后重新提交。"
+
+
+def csrf_failure(request, reason: str = ""):
+    """A write without a valid CSRF token (settings.CSRF_FAILURE_VIEW): refused in Chinese."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": CSRF_MESSAGE}, status=403)
+    return render(request, "403_csrf.html", {"message": CSRF_MESSAGE}, status=403)

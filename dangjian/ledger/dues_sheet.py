@@ -45,17 +45,20 @@ def duplicate_message(first_row: int) -> str:
 @dataclass
 class DuesPlan:
     rows: list[tuple] = field(default_factory=list)  # (number, id_hash, year, month, due, paid)
+    aliases: dict[str, str] = field(default_factory=dict)  # hash to look for → current hash
 
 
-def _members_by_hash(hashes: list[str]) -> dict[str, tuple[int, str]]:
-    """(member id, organization path) by ID hash."""
+def _members_by_hash(aliases: dict[str, str]) -> dict[str, tuple[int, str]]:
+    """(member id, organization path) by current ID hash; `aliases` maps every hash to look
+    for to the current one (`pii.hash_aliases`, for rows not yet rotated to a new key)."""
     found: dict[str, tuple[int, str]] = {}
+    hashes = sorted(aliases)
     for start in range(0, len(hashes), BATCH):
         batch = hashes[start : start + BATCH]
         for h, pk, path in Member.objects.filter(id_hash__in=batch).values_list(
             "id_hash", "id", "organization__path"
         ):
-            found[h] = (pk, path)
+            found[aliases[h]] = (pk, path)
     return found
 
 
@@ -75,8 +78,8 @@ class DuesSheet(SheetImporter):
             values, failed = ctx.clean_row(SHEET, row, checks)
             if not failed:
                 parsed.append((row.number, values))
-        hashes = {pii.lookup_hash(values["身份证号"]) for _n, values in parsed}
-        on_roll = _members_by_hash(sorted(hashes))
+        plan.aliases = pii.hash_aliases({values["身份证号"] for _n, values in parsed})
+        on_roll = _members_by_hash(plan.aliases)
         member_plan = ctx.state.get("党员")
         in_file = {r.id_hash for r in member_plan.rows} if member_plan else set()
         scope = ctx.scope_root
@@ -101,9 +104,7 @@ class DuesSheet(SheetImporter):
 
     def apply(self, ctx: ImportContext) -> SheetResult:
         plan: DuesPlan = ctx.state[SHEET]
-        ids = {
-            h: pk for h, (pk, _path) in _members_by_hash(sorted({r[1] for r in plan.rows})).items()
-        }
+        ids = {h: pk for h, (pk, _path) in _members_by_hash(plan.aliases).items()}
         years = sorted({r[2] for r in plan.rows})
         member_ids = set(ids.values())
         existing: dict[tuple, tuple[int, int, int]] = {}

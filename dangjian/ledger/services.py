@@ -18,6 +18,7 @@ from dangjian.ledger.choices import (
     ATTACHMENT_MAX_BYTES,
     ATTACHMENT_TYPES,
     ATTACHMENTS_PER_MEETING,
+    EARLIEST_LEDGER_DATE,
     AttendanceStatus,
     DuesCategory,
 )
@@ -392,6 +393,9 @@ def close_year(actor, year: int) -> ClosedYear:
     today = timezone.localdate()
     if year >= today.year:
         raise BusinessError("只能关闭已经结束的年度", "year")
+    earliest = int(EARLIEST_LEDGER_DATE[:4])
+    if year < earliest:  # a typing mistake (and outside what the year column holds)
+        raise BusinessError(f"年度不能早于{earliest}年", "year")
     with transaction.atomic():
         closed, made = ClosedYear.objects.get_or_create(
             year=year, defaults={"closed_at": timezone.now(), "closed_by": audit.actor_label(actor)}

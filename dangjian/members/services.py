@@ -93,7 +93,7 @@ def _set_posts(member: Member, posts: tuple[str, ...]) -> None:
 def add_member(actor, data: MemberData, org: Organization) -> Member:
     """Register a new member in branch `org`."""
     check_branch(org)
-    if Member.objects.filter(id_hash=pii.lookup_hash(data.id_number)).exists():
+    if Member.objects.filter(id_hash__in=pii.lookup_hashes(data.id_number)).exists():
         raise BusinessError("该身份证号已登记为党员，不能重复登记", "id_number")
     now = timezone.now()
     member = Member(organization=org, created_at=now, updated_at=now)
@@ -128,8 +128,8 @@ def update_member(actor, member: Member, data: MemberData) -> Member:
     )
     if not member.is_active:
         raise BusinessError("该党员已不在册，不能修改")
-    new_hash = pii.lookup_hash(data.id_number)
-    if new_hash != member.id_hash and Member.objects.filter(id_hash=new_hash).exists():
+    hashes = pii.lookup_hashes(data.id_number)
+    if Member.objects.filter(id_hash__in=hashes).exclude(pk=member.pk).exists():
         raise BusinessError("该身份证号已登记为其他党员", "id_number")
     before = member_snapshot(member)
     new_id = member.id_number != data.id_number

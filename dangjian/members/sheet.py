@@ -74,15 +74,18 @@ class MemberPlan:
     existing: dict[str, ExistingMember] = field(default_factory=dict)
 
 
-def load_existing(hashes: list[str]) -> dict[str, ExistingMember]:
-    """Members with these ID hashes and their posts in their own branch.
+def load_existing(aliases: dict[str, str]) -> dict[str, ExistingMember]:
+    """Members found by ID hash and their posts in their own branch, keyed by the current hash.
 
-    When the file covers a good part of the registry one scan is cheaper than many IN lists;
-    otherwise the hashes are looked up in batches.
+    `aliases` maps every hash to look for to the current one (`pii.hash_aliases`: during a key
+    rotation a member may still carry the hash under the old key). When the file covers a good
+    part of the registry one scan is cheaper than many IN lists; otherwise the hashes are looked
+    up in batches.
     """
     found: dict[str, ExistingMember] = {}
-    if not hashes:
+    if not aliases:
         return found
+    hashes = list(aliases)
     fields = (
         "id",
         "id_hash",
@@ -97,15 +100,14 @@ def load_existing(hashes: list[str]) -> dict[str, ExistingMember]:
         "organization__code",
     )
     if len(hashes) * 5 >= Member.objects.count():
-        wanted = set(hashes)
         for row in Member.objects.order_by().values_list(*fields).iterator(chunk_size=20000):
-            if row[1] in wanted:
-                found[row[1]] = ExistingMember(*row)
+            if row[1] in aliases:
+                found[aliases[row[1]]] = ExistingMember(*row)
     else:
         for start in range(0, len(hashes), BATCH):
             batch = hashes[start : start + BATCH]
             for row in Member.objects.filter(id_hash__in=batch).order_by().values_list(*fields):
-                found[row[1]] = ExistingMember(*row)
+                found[aliases[row[1]]] = ExistingMember(*row)
     by_id = {m.id: m for m in found.values()}
     ids = list(by_id)
     posts: dict[int, list[str]] = {}
@@ -167,7 +169,7 @@ class MemberSheet(SheetImporter):
                 continue
             seen[data.id_number] = row.number
             plan.rows.append(MemberRow(row.number, data, org_code, pii.lookup_hash(data.id_number)))
-        plan.existing = load_existing([r.id_hash for r in plan.rows])
+        plan.existing = load_existing(pii.hash_aliases(r.data.id_number for r in plan.rows))
         scope = ctx.scope_root
         for row in plan.rows:
             ex = plan.existing.get(row.id_hash)

@@ -5,10 +5,10 @@ from __future__ import annotations
 from itertools import pairwise
 
 import pytest
-from django.db import connection
 
 from dangjian.accounts import audit
 from dangjian.accounts.models import AuditEntry
+from dangjian.accounts.tests.tamper import tampering
 
 pytestmark = pytest.mark.django_db
 
@@ -35,7 +35,7 @@ def test_chain_verifies_and_links(db):
 def test_editing_a_row_in_the_database_breaks_the_chain(db):
     _write(4)
     victim = AuditEntry.objects.order_by("id")[2]
-    with connection.cursor() as cursor:
+    with tampering() as cursor:
         table = AuditEntry._meta.db_table
         cursor.execute(f"UPDATE {table} SET actor_label = %s WHERE id = %s", ["伪造", victim.pk])
     assert audit.verify_chain() == victim.pk
@@ -44,7 +44,7 @@ def test_editing_a_row_in_the_database_breaks_the_chain(db):
 def test_deleting_a_row_breaks_the_chain(db):
     _write(4)
     victim = AuditEntry.objects.order_by("id")[1]
-    with connection.cursor() as cursor:
+    with tampering() as cursor:
         cursor.execute(f"DELETE FROM {AuditEntry._meta.db_table} WHERE id = %s", [victim.pk])
     assert audit.verify_chain() == victim.pk + 1
 

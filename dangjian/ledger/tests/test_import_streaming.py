@@ -168,9 +168,9 @@ def test_the_command_shows_a_progress_bar(tmp_path, tree, members, capsys):
 def _members_state():
     from dangjian.members.models import Member, MemberPost
 
+    fields = ("id_number", "name", "gender", "birth_date", "join_date", "member_type", "phone")
     members = sorted(
-        (m.id_number, m.name, m.gender, m.birth_date, m.join_date, m.member_type, m.phone)
-        + (m.organization.code,)
+        (*(getattr(m, f) for f in fields), m.organization.code)
         for m in Member.objects.select_related("organization")
     )
     posts = sorted(MemberPost.objects.values_list("member__name", "organization__code", "post"))

@@ -37,6 +37,7 @@ COMPUTE_QUERIES = [
     "set_party_scores: bulk insert of the new records",
     "audit: last entry's hash",
     "audit: entries in one executemany (PostgreSQL: a COPY, not captured)",
+    "audit: the chain's seal rewritten with the newest hash",
     "set_party_scores: RELEASE SAVEPOINT",
     "RELEASE SAVEPOINT of the computation",
 ]
