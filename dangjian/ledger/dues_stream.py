@@ -106,9 +106,9 @@ class DuesStream(StreamingSheet):
         """Each distinct ID number checked and hashed once; then the roll: on the register
         inside the importer's scope, or in this file's 党员 sheet."""
         g, ids, idm = staged.temp("g"), staged.temp("ids"), staged.temp("idm")
-        st.execute(f"CREATE UNLOGGED TABLE {ids} (id text, id_hash text, error text)")
+        st.execute(f"CREATE UNLOGGED TABLE {ids} (id text, id_hash text, alias text, error text)")
         for batch in st.fetch_batches(f"SELECT DISTINCT id FROM {g} WHERE ok"):
-            st.copy_rows(ids, ("id", "id_hash", "error"), list(_hashed(batch)))
+            st.copy_rows(ids, ("id", "id_hash", "alias", "error"), list(_hashed(batch)))
         in_file = staged.temp("file_members")
         st.execute(f"CREATE UNLOGGED TABLE {in_file} (id_hash text PRIMARY KEY)")
         member_plan = ctx.state.get("党员")
@@ -120,15 +120,20 @@ class DuesStream(StreamingSheet):
                 " ON CONFLICT DO NOTHING"
             )
         scope = ctx.scope_root.path if ctx.scope_root else ""
+        # During a key rotation a member may still carry the hash under an old key: each ID
+        # then has one row per key, and the row that found a member wins.
+        rotating = len(pii.keyring().all_keys) > 1
         st.execute(
             f"""CREATE UNLOGGED TABLE {idm} AS
-            SELECT r.id, r.id_hash, r.error, m.id AS member_id,
+            SELECT {"DISTINCT ON (r.id)" if rotating else ""}
+                   r.id, r.id_hash, r.error, m.id AS member_id,
                    (f.id_hash IS NOT NULL
                     OR (m.id IS NOT NULL AND starts_with(o.path, %(scope)s))) AS on_roll
             FROM {ids} r
-            LEFT JOIN members_member m ON m.id_hash = r.id_hash
+            LEFT JOIN members_member m ON m.id_hash = r.alias
             LEFT JOIN orgs_organization o ON o.id = m.organization_id
-            LEFT JOIN {in_file} f ON f.id_hash = r.id_hash""",
+            LEFT JOIN {in_file} f ON f.id_hash = r.id_hash
+            {"ORDER BY r.id, m.id IS NULL" if rotating else ""}""",
             {"scope": scope},
         )
         st.execute(f"CREATE UNIQUE INDEX ON {idm} (id)")
@@ -212,11 +217,14 @@ def _merge(g: str, idm: str) -> tuple[int, int]:
 
 
 def _hashed(ids):
-    """(id, lookup hash, None) for a valid ID number, (id, None, reason) otherwise."""
+    """(id, current hash, hash under each configured key, None) for a valid ID number,
+    (id, None, None, reason) otherwise."""
     for (number,) in ids:
         try:
             card = clean_id_number(number)
         except BusinessError as exc:
-            yield number, None, exc.message
+            yield number, None, None, exc.message
             continue
-        yield number, pii.lookup_hash(card.number), None
+        hashes = pii.lookup_hashes(card.number)
+        for alias in hashes:
+            yield number, hashes[0], alias, None

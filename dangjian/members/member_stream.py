@@ -84,7 +84,8 @@ class MemberStream(StreamingSheet):
             f"SELECT {', '.join(STAGED_COLUMNS)} FROM {STAGED_TABLE} ORDER BY n"
         ):
             rows = [_member_row(values) for values in batch]
-            ctx.state[SHEET] = MemberPlan(rows, load_existing([r.id_hash for r in rows]))
+            aliases = pii.hash_aliases(r.data.id_number for r in rows)
+            ctx.state[SHEET] = MemberPlan(rows, load_existing(aliases))
             done = rowwise.apply(ctx)
             total.created += done.created
             total.updated += done.updated

@@ -212,3 +212,14 @@ def test_members_stream_in_chunks_with_the_same_verdicts(tmp_path, settings, mon
     again = run_import(csv_dir(tmp_path / "moved", {"党员": moved}))
     assert (again.results["党员"].updated, again.results["党员"].unchanged) == (1, 19)
     assert Member.objects.get(name="党员0").organization.code == "A2"
+
+
+def test_dues_find_members_not_yet_rotated_to_a_new_key(tmp_path, settings, tree, members):
+    from dangjian.members.tests.test_rotate_pii_key import rotated_settings
+
+    directory = csv_dir(tmp_path / "rot", {"党费": good_dues(members)})
+    with rotated_settings():  # members still carry hashes under the old key
+        outcome = run_import(directory)
+    assert outcome.ok, outcome.issues
+    assert outcome.results["党费"].created == 3
+    assert DuesPayment.objects.filter(member__in=members.a1).count() == 3
