@@ -15,7 +15,16 @@ from dangjian.core import pii
 from dangjian.imports import staging as st
 from dangjian.imports.registry import ImportContext, SheetResult
 from dangjian.imports.streaming import StreamingSheet
-from dangjian.members.sheet import COLUMNS, SHEET, MemberPlan, MemberRow, MemberSheet, load_existing
+from dangjian.members.rollups import refresh_member_counts
+from dangjian.members.sheet import (
+    COLUMNS,
+    DEFERRED_COUNTS,
+    SHEET,
+    MemberPlan,
+    MemberRow,
+    MemberSheet,
+    load_existing,
+)
 from dangjian.members.validation import MemberData
 
 CHUNK_ROWS = 50_000
@@ -31,6 +40,7 @@ STAGED_COLUMNS = (
     "org_code",
     "posts",
     "phone_enc",
+    "existing",
 )
 STAGED_TABLE = "imp_stage_members"
 
@@ -50,7 +60,8 @@ class MemberStream(StreamingSheet):
         st.execute(
             f"""CREATE UNLOGGED TABLE {STAGED_TABLE} (n bigint, id_hash text, id_enc text,
             name text, gender text, birth_date date, join_date date, member_type text,
-            org_code text, posts text[], phone_enc text) WITH (autovacuum_enabled = false)"""
+            org_code text, posts text[], phone_enc text, existing bool)
+            WITH (autovacuum_enabled = false)"""
         )
         staged = st.StagedFile(SHEET, path, STAGED_TABLE, {})
         rowwise = MemberSheet()
@@ -58,7 +69,8 @@ class MemberStream(StreamingSheet):
             staged.rows += len(chunk)
             rowwise.validate(chunk, ctx)
             plan: MemberPlan = ctx.state.pop(SHEET)
-            st.copy_rows(STAGED_TABLE, STAGED_COLUMNS, [_staged(r) for r in plan.rows])
+            rows = [(*_staged(r), r.id_hash in plan.existing) for r in plan.rows]
+            st.copy_rows(STAGED_TABLE, STAGED_COLUMNS, rows)
             if st.too_many_issues(ctx, SHEET):
                 break
         st.execute(f"CREATE INDEX ON {STAGED_TABLE} (id_hash)")
@@ -78,19 +90,24 @@ class MemberStream(StreamingSheet):
             ctx.error(SHEET, n, "身份证号", duplicate_message(first))
 
     def apply(self, staged: st.StagedFile, ctx: ImportContext) -> SheetResult:
+        """Chunk by chunk through the row-by-row writer; only members found on the register
+        while checking are looked up again, and the member counts are recomputed once."""
         total = SheetResult()
         rowwise = MemberSheet()
+        ctx.state[DEFERRED_COUNTS] = set()
         for batch in st.fetch_batches(
             f"SELECT {', '.join(STAGED_COLUMNS)} FROM {STAGED_TABLE} ORDER BY n"
         ):
             rows = [_member_row(values) for values in batch]
-            aliases = pii.hash_aliases(r.data.id_number for r in rows)
-            ctx.state[SHEET] = MemberPlan(rows, load_existing(aliases))
+            known = [r.data.id_number for r, values in zip(rows, batch, strict=True) if values[-1]]
+            ctx.state[SHEET] = MemberPlan(rows, load_existing(pii.hash_aliases(known)))
             done = rowwise.apply(ctx)
             total.created += done.created
             total.updated += done.updated
             total.unchanged += done.unchanged
         ctx.state.pop(SHEET, None)
+        if touched := ctx.state.pop(DEFERRED_COUNTS):
+            refresh_member_counts(touched)
         return total
 
 
@@ -112,7 +129,7 @@ def _staged(row: MemberRow) -> tuple:
 
 
 def _member_row(values: tuple) -> MemberRow:
-    n, id_hash, id_enc, name, gender, birth, join, kind, org_code, posts, phone_enc = values
+    n, id_hash, id_enc, name, gender, birth, join, kind, org_code, posts, phone_enc = values[:-1]
     data = MemberData(
         pii.decrypt(id_enc), name, gender, birth, join, kind, tuple(posts), pii.decrypt(phone_enc)
     )

@@ -38,6 +38,7 @@ COLUMNS = (
     "手机号",
 )
 BATCH = 5000
+DEFERRED_COUNTS = "党员_deferred_counts"
 
 
 @dataclass
@@ -345,7 +346,9 @@ class MemberSheet(SheetImporter):
         self._replace_posts(plan, post_targets, new_ids)
         touched = {org_ids[r.org_code] for r in new_rows} | {u[6] for u in updates}
         touched |= {t[1] for t in transfers}
-        if touched:
+        if DEFERRED_COUNTS in ctx.state:  # a streamed import recounts once at its end
+            ctx.state[DEFERRED_COUNTS] |= touched
+        elif touched:
             refresh_member_counts(touched)
         if new_ids:
             members_created.send(Member, member_ids=list(new_ids.values()))

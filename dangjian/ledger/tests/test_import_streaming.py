@@ -208,6 +208,9 @@ def test_members_stream_in_chunks_with_the_same_verdicts(tmp_path, settings, mon
     assert outcome.ok, outcome.issues
     assert outcome.results["党员"].created == 20
     assert _members_state() == expected
+    from dangjian.members.rollups import member_counts_drift
+
+    assert member_counts_drift() == []
     moved = [member_row(0, "A2", "书记"), *good_members()[1:]]
     again = run_import(csv_dir(tmp_path / "moved", {"党员": moved}))
     assert (again.results["党员"].updated, again.results["党员"].unchanged) == (1, 19)
