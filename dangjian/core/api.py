@@ -11,7 +11,6 @@ from django.db import DatabaseError, DataError, IntegrityError
 from rest_framework import pagination, parsers, status
 from rest_framework.exceptions import ParseError, PermissionDenied, ValidationError
 from rest_framework.response import Response
-from rest_framework.views import exception_handler as drf_exception_handler
 
 from dangjian.core.errors import BusinessError
 from dangjian.core.pagination import KnownCountPaginator
@@ -80,6 +79,9 @@ def exception_handler(exc, context):
         return Response(
             {"detail": "请求内容嵌套层级过深，无法处理"}, status=status.HTTP_400_BAD_REQUEST
         )
+    # imported here: rest_framework.views reads the parser setting, which names this module
+    from rest_framework.views import exception_handler as drf_exception_handler
+
     response = drf_exception_handler(exc, context)
     if response is not None:
         return response
