@@ -23,7 +23,14 @@ from dangjian.core.bulk import lock_for_sequence
 from dangjian.orgs.models import Organization
 from dangjian.rating import sql
 from dangjian.rating.choices import OPEN_STATES
-from dangjian.rating.models import Case, RatedTarget, Rating, RollupMark
+from dangjian.rating.models import (
+    Case,
+    OrgMonth,
+    RatedTarget,
+    Rating,
+    RollupMark,
+    TargetMonth,
+)
 
 MARK = "ratings"
 CHUNK = 500  # targets per statement (SQLite's parameter limit is far above this)
@@ -109,12 +116,15 @@ def refresh_open_cases(today: dt.date | None = None) -> int:
 
 
 def refresh_all(today: dt.date | None = None) -> int:
-    """Every month that has ratings or cases, whole; moves the watermark to the newest rating."""
+    """Every month that has ratings or cases, whole (rows of other months are removed);
+    moves the watermark to the newest rating."""
     months = set(Rating.objects.order_by().values_list("month", flat=True).distinct())
     months |= set(Case.objects.order_by().values_list("month", flat=True).distinct())
     with transaction.atomic():
         mark, _ = RollupMark.objects.select_for_update().get_or_create(name=MARK)
         top = Rating.objects.aggregate(m=Max("id"))["m"] or 0
+        TargetMonth.objects.exclude(month__in=months).delete()
+        OrgMonth.objects.exclude(month__in=months).delete()
         written = refresh(months, None, today)
         mark.last_rating_id = top
         mark.refreshed_at = timezone.now()
