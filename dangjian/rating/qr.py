@@ -14,6 +14,7 @@ from pathlib import Path
 
 import segno
 from django.conf import settings
+from django.utils import timezone
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
@@ -169,12 +170,28 @@ def write_dir(targets, out: Path, base: str) -> int:
     return len(rows)
 
 
+def _entry(name: str, when) -> zipfile.ZipInfo:
+    """A ZIP entry stamped with the target's last change (not the time of the download), so
+    the same targets always give the same archive."""
+    stamp = timezone.localtime(when).timetuple()[:6] if when else (1980, 1, 1, 0, 0, 0)
+    info = zipfile.ZipInfo(name, date_time=stamp)
+    info.compress_type = zipfile.ZIP_DEFLATED
+    return info
+
+
 def zip_bytes(targets, base: str) -> tuple[bytes, int]:
     """The same set as a ZIP download (the page's 批量下载海报 button)."""
     rows = _rows(targets)
     out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+    with zipfile.ZipFile(out, "w") as archive:
         for t in rows:
-            archive.writestr(poster_filename(t), poster_pdf([(t, t.organization.name)], base))
-        archive.writestr("targets.csv", targets_csv([(t, t.organization.code) for t in rows], base))
+            archive.writestr(
+                _entry(poster_filename(t), t.updated_at),
+                poster_pdf([(t, t.organization.name)], base),
+            )
+        newest = max((t.updated_at for t in rows), default=None)
+        archive.writestr(
+            _entry("targets.csv", newest),
+            targets_csv([(t, t.organization.code) for t in rows], base),
+        )
     return out.getvalue(), len(rows)

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpResponse
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -68,7 +69,7 @@ def satisfaction(request):
     table = selectors.satisfaction(org, year)
     if request.GET.get("format") == "xlsx":
         if not request.user.can(Perm.EXPORT):
-            raise Http404("未找到")
+            raise PermissionDenied("当前角色无权进行此操作")
         return xlsx_response(
             f"群众满意度-{org.name}-{year}.xlsx", exports.satisfaction_sheets(request.user, table)
         )
@@ -243,7 +244,7 @@ def ratings(request):
     rows = selectors.ratings(org, filters)
     if request.GET.get("format") == "xlsx":
         if not request.user.can(Perm.EXPORT):
-            raise Http404("未找到")
+            raise PermissionDenied("当前角色无权进行此操作")
         return xlsx_response(
             f"群众评价-{org.name}.xlsx", exports.rating_sheets(request.user, org, filters, rows)
         )
@@ -275,7 +276,7 @@ def cases(request):
     filters = selectors.CaseFilters.from_params(request.GET)
     if request.GET.get("format") == "xlsx":
         if not request.user.can(Perm.EXPORT):
-            raise Http404("未找到")
+            raise PermissionDenied("当前角色无权进行此操作")
         rows = selectors.case_listing(org, filters, today)
         return xlsx_response(
             f"群众诉求-{org.name}.xlsx",
