@@ -205,6 +205,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "RatedTargetKindEnum": "dangjian.rating.choices.TargetKind",
+        "CaseStepKindEnum": "dangjian.rating.choices.StepKind",
+        "LeaderKindEnum": "dangjian.rectification.choices.LeaderKind",
+    },
     # The public rating endpoints are plain Django views (SPEC §5b); the hook describes them.
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
