@@ -19,6 +19,11 @@ PASSWORD = "Test-Password-2026"
 @pytest.fixture
 def tree(db):
     """R (county) → A (机关工委) → A1, A2 branches; R → T (township) → T1 branch."""
+    return build_tree()
+
+
+def build_tree() -> SimpleNamespace:
+    """The `tree` fixture's organizations (for fixtures that need them on other terms)."""
     root = make_org(
         None,
         "党委",

@@ -148,6 +148,22 @@ class Load:
             time.sleep(0.02)
 
 
+@pytest.fixture
+def tree(transactional_db):
+    """The shared `tree`, on committed data the server can read. A transactional test flushes
+    every table afterwards (pytest-django runs such tests after the others); if an earlier one
+    flushed the default categories, they are put back with the migration's own code."""
+    import importlib
+
+    from django.apps import apps
+
+    from conftest import build_tree
+
+    migration = importlib.import_module("dangjian.orgs.migrations.0002_default_categories")
+    migration.install(apps, None)
+    return build_tree()
+
+
 def test_every_acknowledged_rating_survives_a_kill_9(tree, tmp_path):
     target = make_target(tree.a1, "压力测试窗口")
     env = server_env(tmp_path)
