@@ -345,9 +345,9 @@ def _case_page(request, case: Case, bound: dict | None = None, status: int = 200
         can_reveal=request.user.can(Perm.REVEAL_PII),
         departments=_departments(request, case),
         assign_form=bound.get("assign")
-        or AssignForm(initial={"department": case.organization.code}),
-        track_form=bound.get("track") or TrackForm(),
-        reply_form=bound.get("reply") or ReplyForm(),
+        or AssignForm(initial={"department": case.organization.code}, auto_id="assign_%s"),
+        track_form=bound.get("track") or TrackForm(auto_id="track_%s"),
+        reply_form=bound.get("reply") or ReplyForm(auto_id="reply_%s"),
         escalate_form=bound.get("escalate") or NoteForm(prefix="escalate"),
         close_form=bound.get("close") or NoteForm(prefix="close"),
         today=today,
@@ -392,7 +392,9 @@ def case_assign(request, pk: int):
             request.user, case, department, form.cleaned_data["deadline"], form.cleaned_data["note"]
         )
 
-    return _act(request, case, "assign", AssignForm(request.POST), call, "已转办")
+    return _act(
+        request, case, "assign", AssignForm(request.POST, auto_id="assign_%s"), call, "已转办"
+    )
 
 
 @require_POST
@@ -403,7 +405,7 @@ def case_track(request, pk: int):
         request,
         case,
         "track",
-        TrackForm(request.POST),
+        TrackForm(request.POST, auto_id="track_%s"),
         lambda f: services.track(request.user, case, f.cleaned_data["note"]),
         "已记录办理情况",
     )
@@ -417,7 +419,7 @@ def case_reply(request, pk: int):
         request,
         case,
         "reply",
-        ReplyForm(request.POST),
+        ReplyForm(request.POST, auto_id="reply_%s"),
         lambda f: services.reply(request.user, case, f.cleaned_data["reply"]),
         "已答复，群众凭查询码可查看",
     )

@@ -103,7 +103,8 @@ def test_the_form_without_javascript_rates_and_shows_the_tracking_code(client, t
     assert response.status_code == 201
     case = Case.objects.get()
     html = response.content.decode()
-    assert "感谢您的评价" in html and case.tracking_code in html
+    assert "感谢您的评价" in html and f'data-code="{case.tracking_code}"' in html
+    assert case.tracking_display in html
     assert f"/r/track/{case.tracking_code}" in html
     assert case.rating.device != "" and case.complaint == "等了一个小时"
 

@@ -26,6 +26,7 @@
     }
     return token;
   }
+  form.noValidate = true; // the script explains a missing choice in words of its own
   var device = deviceToken();
   document.getElementById("device").value = device;
 
@@ -67,7 +68,9 @@
         document.getElementById("ticket").hidden = !code;
         document.getElementById("plain-thanks").hidden = !!code;
         if (code) {
-          document.getElementById("tracking").textContent = code;
+          var shown = document.getElementById("tracking");
+          shown.dataset.code = code;
+          shown.textContent = code.length === 10 ? code.slice(0, 5) + "-" + code.slice(5) : code;
           document.getElementById("track-link").href = form.dataset.track + code;
         }
         document.getElementById("done").hidden = false;
