@@ -239,3 +239,20 @@ def test_reading_the_phone_is_logged(officer, target):
     assert services.reveal_phone(officer, case) == "13700001234"
     assert AuditEntry.objects.filter(action="read_pii").count() == before + 1
     assert services.masked_phone(case.rating.phone) == "137****1234"
+
+
+def test_the_scheduled_tasks_run(tree, target):
+    """The huey schedule (immediate in tests): rollups of new ratings, escalation, nightly."""
+    from dangjian.rating import tasks
+
+    case = open_case(target)
+    Case.objects.filter(pk=case.pk).update(deadline=timezone.localdate() - dt.timedelta(days=1))
+    assert tasks.refresh_rollups.call_local() == 1
+    assert tasks.escalate_overdue_cases.call_local() == 1
+    assert Case.objects.get(pk=case.pk).organization_id == tree.a.pk
+    assert tasks.daily_rollups.call_local() == 1
+    # all three are on the periodic schedule
+    from huey.contrib.djhuey import HUEY
+
+    scheduled = {t.__name__ for t in HUEY._registry._periodic_tasks}
+    assert {"refresh_rollups", "escalate_overdue_cases", "daily_rollups"} <= scheduled
