@@ -2,7 +2,8 @@
 (its own targets) and per subtree, refreshed set-based (sql.py), never a query per row.
 
 - `refresh(months, targets)`: the rows of those months (of those targets only, when given),
-  then the own rows of their organizations, then every subtree row of those months.
+  then the own rows of their organizations, then the subtree rows: of their ancestors only when
+  few organizations changed (a case action), else every subtree row of those months.
 - `refresh_new()`: the scheduled refresh; reads which targets and months got ratings since the
   last refresh (a watermark on the rating id) and refreshes exactly those.
 - `refresh_open_cases()`: daily, the months holding cases still open (overdue counts change
@@ -34,6 +35,9 @@ from dangjian.rating.models import (
 
 MARK = "ratings"
 CHUNK = 500  # targets per statement (SQLite's parameter limit is far above this)
+# Up to this many organizations changed, only their ancestors' subtree rows are recomputed
+# (after a case action: one target); past it the month's subtree rows are rewritten whole.
+FEW = 50
 
 
 def _deepest() -> int:
@@ -43,9 +47,9 @@ def _deepest() -> int:
 def refresh(
     months: Iterable[dt.date], targets: Iterable[int] | None = None, today: dt.date | None = None
 ) -> int:
-    """Recompute the rollups of `months` (only `targets`' rows and their organizations' own
-    rows when given; the subtree rows of those months always, from the own rows). Returns
-    the number of target-month rows written."""
+    """Recompute the rollups of `months`: everything, or with `targets` only their rows, their
+    organizations' own rows and the subtree rows above them. Returns the number of
+    target-month rows written."""
     months = sorted(set(months))
     if not months:
         return 0
@@ -57,22 +61,23 @@ def refresh(
         if target_ids is None:
             written += sql.write_target_months(months, None, today)
             sql.write_own_months(months, None)
-        elif target_ids:
-            orgs: set[int] = set()
-            for start in range(0, len(target_ids), CHUNK):
-                chunk = target_ids[start : start + CHUNK]
-                written += sql.write_target_months(months, chunk, today)
-                orgs.update(
-                    RatedTarget.objects.filter(pk__in=chunk).values_list(
-                        "organization_id", flat=True
-                    )
-                )
-            org_ids = sorted(orgs)
+            sql.write_subtree_months(months, _deepest())
+            return written
+        orgs: set[int] = set()
+        for start in range(0, len(target_ids), CHUNK):
+            chunk = target_ids[start : start + CHUNK]
+            written += sql.write_target_months(months, chunk, today)
+            orgs.update(
+                RatedTarget.objects.filter(pk__in=chunk).values_list("organization_id", flat=True)
+            )
+        org_ids = sorted(orgs)
+        if len(org_ids) > FEW:  # many organizations: the whole month at once is cheaper
             for start in range(0, len(org_ids), CHUNK):
                 sql.write_own_months(months, org_ids[start : start + CHUNK])
-        else:
-            return 0
-        sql.write_subtree_months(months, _deepest())
+            sql.write_subtree_months(months, _deepest())
+        elif org_ids:
+            sql.write_own_months(months, org_ids)
+            sql.write_ancestor_months(months, org_ids)
     return written
 
 

@@ -324,3 +324,41 @@ def write_subtree_months(months: Sequence[dt.date], deepest: int) -> int:
         """,
         [True, *range(1, deepest + 1), False, *months],
     )
+
+
+def write_ancestor_months(months: Sequence[dt.date], orgs: Sequence[int]) -> int:
+    """Recompute the subtree OrgMonth rows of `months` for the ancestors of `orgs` only (the
+    organizations whose own rows changed, themselves included): after a change to a few
+    targets, a handful of rows instead of the whole month."""
+    marks = _marks(orgs)
+    chain = _fetch(
+        f"SELECT id, path, depth FROM orgs_organization WHERE id IN ({marks})", list(orgs)
+    )
+    prefixes = sorted({path[: STEP * d] for _id, path, depth in chain for d in range(1, depth + 1)})
+    if not prefixes:
+        return 0
+    ancestors = _fetch(
+        f"SELECT id, path FROM orgs_organization WHERE path IN ({_marks(prefixes)})", prefixes
+    )
+    months_marks = _marks(months)
+    ids = [a_id for a_id, _path in ancestors]
+    _execute(
+        f"DELETE FROM rating_orgmonth WHERE subtree = %s AND month IN ({months_marks})"
+        f" AND organization_id IN ({_marks(ids)})",
+        [True, *months, *ids],
+    )
+    columns = ", ".join(COUNT_COLUMNS)
+    sums = ", ".join(f"SUM(m.{c})" for c in COUNT_COLUMNS)
+    pairs = ", ".join(["(%s, %s)"] * len(ancestors))
+    return _execute(
+        f"""
+        INSERT INTO rating_orgmonth (organization_id, month, subtree, {columns})
+        SELECT anc.column1, m.month, %s, {sums}
+        FROM rating_orgmonth m
+        JOIN orgs_organization o ON o.id = m.organization_id
+        JOIN (VALUES {pairs}) anc ON substr(o.path, 1, length(anc.column2)) = anc.column2
+        WHERE m.subtree = %s AND m.month IN ({months_marks})
+        GROUP BY anc.column1, m.month
+        """,
+        [True, *(v for pair in ancestors for v in pair), False, *months],
+    )

@@ -206,3 +206,17 @@ def test_the_rollup_engine_costs_the_same_queries_for_1_or_20_targets(tree):
     with CaptureQueriesContext(connection) as named_many:
         rollups.refresh([month], targets)
     assert len(named_few.captured_queries) == len(named_many.captured_queries) <= 12
+
+
+@pytest.mark.parametrize("few", [0, 50])
+def test_a_targeted_refresh_equals_the_raw_counts_either_way(targets, monkeypatch, few):
+    """Few organizations changed: their ancestors' subtree rows only; many: the whole month."""
+    monkeypatch.setattr(rollups, "FEW", few)
+    for t in targets:
+        rate(t, 5)
+    rollups.refresh_all()
+    month = Rating.objects.first().month
+    rate(targets[4], 1, "差评")  # the deepest organization
+    rate(targets[1], 3)
+    rollups.refresh([month], [targets[4].pk, targets[1].pk])
+    assert_rollups_match(dt.date.today())
