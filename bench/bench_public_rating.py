@@ -5,14 +5,15 @@ against PostgreSQL, from an asyncio loopback client with thousands of distinct d
 Usage (from the project root, with the project's virtualenv):
 
     .venv/bin/python bench/bench_public_rating.py
-    .venv/bin/python bench/bench_public_rating.py --requests 20000 --concurrency 32 --workers 3
+    .venv/bin/python bench/bench_public_rating.py --server gunicorn --workers 3 --threads 4
 
 What it does:
 1. drops and creates the PostgreSQL database dangjian_bench_rating, migrates it, and creates a
    small tree (a county with departments) and --targets rated targets through the services;
-2. starts `manage.py serve --workers W --no-worker` (gunicorn gthread, DEBUG off) in its own
-   process group with DANGJIAN_RATING_ADDRESS_LIMIT=0 (every request comes from 127.0.0.1,
-   as a service hall's visitors share one address; the per-device limit stays on);
+2. starts `manage.py serve --server granian --workers W --threads T --no-worker` (DEBUG off;
+   `--server gunicorn` for gunicorn gthread) in its own process group, with
+   DANGJIAN_RATING_ADDRESS_LIMIT=0 (every request comes from 127.0.0.1, as a service hall's
+   visitors share one address; the per-device limit stays on);
 3. sends a warm-up, then --requests POSTs at --concurrency keep-alive connections (one asyncio
    task per connection, raw HTTP/1.1 over loopback), each from a device of its own, to a
    random target, with the score mix of a real service hall (mostly 满意, about one in ten
@@ -23,8 +24,10 @@ What it does:
 6. measures the public page over the wire: the HTML of GET /r/<code> plus its CSS and JS, as a
    phone fetches them (gzip accepted), and the QR code's SVG.
 
-Prints requests/s, p50/p90/p99/max latency, status counts, the ratio to pgbench's insert rate
-and the page weight. Goal of the issue: ≥ 1,000 requests/s with p99 ≤ 50 ms on 2 cores
+Prints requests/s, p50/p90/p99/max latency, status counts, the ratio to pgbench's insert rate,
+the CPU each request costs in the server, in PostgreSQL and in the load generator (from
+/proc and pg_stat_activity: what two cores would serve if nothing else ran on them), and the
+page weight. Goal of the issue: ≥ 1,000 requests/s with p99 ≤ 50 ms on 2 cores
 (SPEC §7: ≥ 500 requests/s, p99 ≤ 100 ms); the public page ≤ 30 KB over the wire.
 """
 
@@ -36,6 +39,7 @@ import json
 import os
 import random
 import re
+import resource
 import signal
 import socket
 import statistics
@@ -101,7 +105,9 @@ def port_open(port: int) -> bool:
         return sock.connect_ex((HOST, port)) == 0
 
 
-def start_server(env: dict[str, str], port: int, workers: int, threads: int, log: Path):
+def start_server(
+    env: dict[str, str], port: int, workers: int, threads: int, log: Path, server: str
+):
     if port_open(port):
         raise SystemExit(f"port {port} is already in use")
     handle = open(log, "wb")  # noqa: SIM115 (closed with the process)
@@ -119,6 +125,8 @@ def start_server(env: dict[str, str], port: int, workers: int, threads: int, log
             "--threads",
             str(threads),
             "--no-worker",
+            "--server",
+            server,
         ],
         env=env,
         cwd=common.ROOT,
@@ -245,6 +253,49 @@ def percentile(values: list[float], q: float) -> float:
 
 
 # ---------------------------------------------------------------------------------------------
+# CPU accounting
+# ---------------------------------------------------------------------------------------------
+
+TICK = os.sysconf("SC_CLK_TCK")
+
+
+def _cpu_seconds(pid: int) -> float:
+    """utime + stime of one process (0 when it is gone)."""
+    try:
+        with open(f"/proc/{pid}/stat") as handle:
+            fields = handle.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / TICK
+
+
+def _group(pgid: int) -> list[int]:
+    pids = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                if os.getpgid(int(entry)) == pgid:
+                    pids.append(int(entry))
+            except OSError:
+                continue
+    return pids
+
+
+def cpu_snapshot(server_pgid: int) -> dict[str, float]:
+    """CPU seconds so far of the server's processes, of this database's PostgreSQL backends
+    and of this client (the load generator)."""
+    backends = common.psql(
+        f"SELECT string_agg(pid::text, ',') FROM pg_stat_activity WHERE datname = '{DBNAME}'"
+    )
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return {
+        "server": sum(_cpu_seconds(pid) for pid in _group(server_pgid)),
+        "postgres": sum(_cpu_seconds(int(p)) for p in backends.split(",") if p),
+        "client": usage.ru_utime + usage.ru_stime,
+    }
+
+
+# ---------------------------------------------------------------------------------------------
 # Raw insert rate and page weight
 # ---------------------------------------------------------------------------------------------
 
@@ -326,9 +377,10 @@ async def page_weight(port: int, code: str) -> list[tuple[str, int, int]]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--requests", type=int, default=20000)
-    parser.add_argument("--concurrency", type=int, default=32)
-    parser.add_argument("--workers", type=int, default=3, help="gunicorn worker processes")
+    parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument("--workers", type=int, default=2, help="server worker processes")
     parser.add_argument("--threads", type=int, default=4, help="threads per worker")
+    parser.add_argument("--server", choices=("granian", "gunicorn"), default="granian")
     parser.add_argument("--targets", type=int, default=200)
     parser.add_argument("--port", type=int, default=8124)
     parser.add_argument("--pgbench-clients", type=int, default=8)
@@ -348,14 +400,16 @@ def main() -> None:
 
     log = common.WORK / "bench_public_rating_server.log"
     log.parent.mkdir(parents=True, exist_ok=True)
-    proc = start_server(env, args.port, args.workers, args.threads, log)
+    proc = start_server(env, args.port, args.workers, args.threads, log, args.server)
     try:
         warm = bodies(codes, args.concurrency * 20, args.seed + 1, 10**7)
         asyncio.run(load(args.port, warm, args.concurrency))
         common.psql("TRUNCATE rating_case, rating_casestep, rating_rating CASCADE", DBNAME)
         common.psql("CHECKPOINT", DBNAME)
         payloads = bodies(codes, args.requests, args.seed, 0)
+        before = cpu_snapshot(proc.pid)
         latencies, statuses, ids, seconds = asyncio.run(load(args.port, payloads, args.concurrency))
+        after = cpu_snapshot(proc.pid)
         weight = asyncio.run(page_weight(args.port, codes[0]))
     finally:
         stop_server(proc)
@@ -373,12 +427,14 @@ def main() -> None:
     tps = pgbench(args.pgbench_clients, 10, len(codes))
     rps = len(latencies) / seconds
     ms = [v * 1000 for v in latencies]
+    cpu = {k: (after[k] - before[k]) * 1000 / len(latencies) for k in before}
+    busy = sum(cpu.values())
     common.print_table(
         ["measure", "value"],
         [
             ("requests", len(latencies)),
             ("concurrency (keep-alive connections)", args.concurrency),
-            ("gunicorn workers × threads", f"{args.workers} × {args.threads}"),
+            ("server: workers × threads", f"{args.server}: {args.workers} × {args.threads}"),
             ("statuses", ", ".join(f"{k}: {v:,}" for k, v in sorted(statuses.items()))),
             ("requests/s", rps),
             ("p50 ms", percentile(ms, 50)),
@@ -390,6 +446,11 @@ def main() -> None:
             ("cases opened", cases),
             (f"pgbench raw insert tps (-c {args.pgbench_clients} -T 10)", tps),
             ("endpoint / raw insert", rps / tps),
+            (f"CPU ms per request: {args.server}", cpu["server"]),
+            ("CPU ms per request: PostgreSQL backends", cpu["postgres"]),
+            ("CPU ms per request: load generator", cpu["client"]),
+            ("requests/s 2 cores could serve at that CPU cost", 2000 / busy if busy else None),
+            ("machine load average (1 min) after the run", os.getloadavg()[0]),
         ],
         title="POST /api/public/ratings",
     )

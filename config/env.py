@@ -79,6 +79,10 @@ def check_rating_settings(values: dict) -> None:
     for name in ("RATING_ADDRESS_LIMIT", "TRUSTED_PROXIES"):
         if values[name] < 0:
             raise EnvError(f"环境变量 DANGJIAN_{name} 不能为负数，实际为 {values[name]}")
+    if values["SERVER"] not in ("gunicorn", "granian"):
+        raise EnvError(
+            f"环境变量 DANGJIAN_SERVER 应为 gunicorn 或 granian，实际为 {values['SERVER']!r}"
+        )
     if not 1 <= values["CASE_WORKING_DAYS"] <= 60:
         raise EnvError("环境变量 DANGJIAN_CASE_WORKING_DAYS 应在 1–60 之间")
     for name in ("HOLIDAYS", "WORKDAYS"):

@@ -170,6 +170,8 @@ CASE_WORKING_DAYS = env_int("DANGJIAN_CASE_WORKING_DAYS", 5)
 # X-Forwarded-For; 0 (direct) takes REMOTE_ADDR.
 TRUSTED_PROXIES = env_int("DANGJIAN_TRUSTED_PROXIES", 0)
 PUBLIC_BASE_URL = env_str("DANGJIAN_PUBLIC_URL", "").rstrip("/")
+# `manage.py serve`'s HTTP server: gunicorn (default) or granian.
+SERVER = env_str("DANGJIAN_SERVER", "gunicorn")
 HOLIDAYS = env_list("DANGJIAN_HOLIDAYS", [])  # statutory holidays on weekdays (YYYY-MM-DD)
 WORKDAYS = env_list("DANGJIAN_WORKDAYS", [])  # weekend days worked instead (调休)
 check_rating_settings(globals())

@@ -1,7 +1,8 @@
 """SPEC §5b, §8: an acknowledged rating (201) is durably committed before the answer. The real
 production server (`manage.py serve`, gunicorn) runs on the PostgreSQL test database under a
 load of distinct devices; it is killed with SIGKILL in the middle of the load, started again,
-and every id acknowledged with 201, before and after the crash, must be in the database."""
+and every id acknowledged with 201, before and after the crash, must be in the database. Both
+HTTP servers `serve` offers are crashed."""
 
 from __future__ import annotations
 
@@ -53,7 +54,7 @@ def server_env(var_dir: Path) -> dict[str, str]:
     }
 
 
-def start(env: dict[str, str], port: int, log) -> subprocess.Popen:
+def start(env: dict[str, str], port: int, log, server: str) -> subprocess.Popen:
     proc = subprocess.Popen(
         [
             sys.executable,
@@ -68,6 +69,8 @@ def start(env: dict[str, str], port: int, log) -> subprocess.Popen:
             "--threads",
             "4",
             "--no-worker",
+            "--server",
+            server,
         ],
         cwd=ROOT,
         env=env,
@@ -164,12 +167,13 @@ def tree(transactional_db):
     return build_tree()
 
 
-def test_every_acknowledged_rating_survives_a_kill_9(tree, tmp_path):
+@pytest.mark.parametrize("server", ["gunicorn", "granian"])
+def test_every_acknowledged_rating_survives_a_kill_9(tree, tmp_path, server):
     target = make_target(tree.a1, "压力测试窗口")
     env = server_env(tmp_path)
     port = free_port()
     log = open(tmp_path / "server.log", "wb")  # noqa: SIM115 (closed below)
-    proc = start(env, port, log)
+    proc = start(env, port, log, server)
     load = Load(port, target.code)
     threads = load.run()
     try:
@@ -179,7 +183,7 @@ def test_every_acknowledged_rating_survives_a_kill_9(tree, tmp_path):
         stop(proc, signal.SIGKILL)  # mid-load: requests are in flight
         crashed_at = len(load.acked)
         time.sleep(0.3)
-        proc = start(env, port, log)
+        proc = start(env, port, log, server)
         load.wait_for(crashed_at + 100, 15)
     finally:
         load.stop.set()
