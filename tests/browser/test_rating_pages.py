@@ -25,6 +25,7 @@ from dangjian.rating import rollups, services
 from dangjian.rating.choices import CaseState
 from dangjian.rating.models import Case
 from dangjian.rating.tests.factories import make_target, rate
+from tests.browser.conftest import _shoot_on_failure
 from tests.browser.helpers import login
 from tests.browser.test_ledger_pages import assert_fits, build_county
 
@@ -41,10 +42,10 @@ def county(transactional_db):
 
 @pytest.fixture
 def phone_page(request, phone_context, console_errors) -> Page:
+    """A phone page watched for console errors (a blocked inline script or style included)."""
     page = console_errors.watch(phone_context.new_page())
     yield page
-    if getattr(request.node, "report_call", None) and request.node.report_call.failed:
-        page.screenshot(path="test-artifacts/screenshots/rating-FAILED-phone.png", full_page=True)
+    _shoot_on_failure(request, page, "phone")
 
 
 def _level(page: Page, name: str):
@@ -166,6 +167,11 @@ def test_officer_routes_tracks_and_answers_a_case(county, desktop_page, screensh
     expect(page.get_by_role("heading", name=re.compile("群众评议"))).to_be_visible()
     expect(page.locator(".sat-summary")).to_contain_text("4")
     screenshot(page, "desktop", "satisfaction")
+
+    page.get_by_role("link", name="评议对象").click()
+    expect(page.locator("table.target-table tbody tr")).to_have_count(2)
+    expect(page.get_by_role("link", name="海报").first).to_be_visible()
+    screenshot(page, "desktop", "targets")
 
     page.get_by_role("link", name="诉求办理").click()
     rows = page.locator("table.case-table tbody tr")
