@@ -89,13 +89,16 @@ def _snapshot(t: RatedTarget) -> dict:
 
 
 def _free_codes(count: int, rng=None) -> list[str]:
-    """`count` new target codes that no target has yet (one query per draw of the batch)."""
+    """`count` new target codes that no target has yet (one query per 5,000 codes drawn)."""
     found: list[str] = []
     while len(found) < count:
         batch = {codes.new_code(codes.TARGET_CODE_LENGTH, rng) for _ in range(count - len(found))}
-        batch -= set(found)
-        taken = set(RatedTarget.objects.filter(code__in=batch).values_list("code", flat=True))
-        found += sorted(batch - taken)
+        batch = sorted(batch - set(found))
+        taken: set[str] = set()
+        for start in range(0, len(batch), 5000):
+            chunk = batch[start : start + 5000]
+            taken.update(RatedTarget.objects.filter(code__in=chunk).values_list("code", flat=True))
+        found += [code for code in batch if code not in taken]
     return found
 
 
