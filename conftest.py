@@ -20,6 +20,11 @@ PASSWORD = "Test-Password-2026"
 @pytest.fixture
 def tree(db):
     """R (county) → A (机关工委) → A1, A2 branches; R → T (township) → T1 branch."""
+    return build_tree()
+
+
+def build_tree() -> SimpleNamespace:
+    """The `tree` fixture's organizations (for fixtures that need them on other terms)."""
     root = make_org(
         None,
         "党委",
@@ -92,3 +97,17 @@ def client_for(client, user):
     """The test client signed in as `user`, past every sign-in step (the second factor of
     administrators included): see dangjian.accounts.testing.sign_in."""
     return sign_in(client, user)
+
+
+def pytest_collection_modifyitems(config, items):
+    """Tests marked `postgresql` (a real server on a PostgreSQL database) belong to the
+    PostgreSQL leg of scripts/test: on SQLite they are deselected, not skipped."""
+    from django.conf import settings
+
+    if settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+        return
+    keep = [item for item in items if item.get_closest_marker("postgresql") is None]
+    dropped = [item for item in items if item.get_closest_marker("postgresql") is not None]
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = keep

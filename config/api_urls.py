@@ -11,6 +11,7 @@ from dangjian.compliance.api.views import (
 from dangjian.ledger.api.views import DuesViewSet, MeetingViewSet
 from dangjian.members.api.views import MemberViewSet
 from dangjian.orgs.api.views import OrganizationViewSet
+from dangjian.rating.api import routes as rating_routes
 from dangjian.rectification.api import routes as rectification_routes
 from dangjian.schemes.api import routes as scheme_routes
 
@@ -29,7 +30,7 @@ router.register("dues", DuesViewSet, basename="dues")
 router.register("compliance/rules", RuleViewSet, basename="compliance-rule")
 router.register("compliance/results", ComplianceResultViewSet, basename="compliance-result")
 router.register("compliance/subtrees", SubtreeRateViewSet, basename="compliance-subtree")
-for routes in (assessment_routes, scheme_routes, rectification_routes):
+for routes in (assessment_routes, scheme_routes, rectification_routes, rating_routes):
     routes.register(router)
 
 urlpatterns = router.urls

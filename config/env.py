@@ -67,3 +67,29 @@ def env_list(name: str, default: list[str]) -> list[str]:
     if value is None or value == "":
         return default
     return [item.strip() for item in value.split(",") if item.strip()]
+
+
+def check_rating_settings(values: dict) -> None:
+    """The public-rating settings (C8) are in range, and holidays are real dates."""
+    import datetime as dt
+
+    for name in ("RATING_LIMIT_MINUTES", "RATING_DEVICE_LIMIT", "RATING_REPEAT_HOURS"):
+        if values[name] < 1:
+            raise EnvError(f"环境变量 DANGJIAN_{name} 应为正整数，实际为 {values[name]}")
+    for name in ("RATING_ADDRESS_LIMIT", "TRUSTED_PROXIES"):
+        if values[name] < 0:
+            raise EnvError(f"环境变量 DANGJIAN_{name} 不能为负数，实际为 {values[name]}")
+    if values["SERVER"] not in ("gunicorn", "granian"):
+        raise EnvError(
+            f"环境变量 DANGJIAN_SERVER 应为 gunicorn 或 granian，实际为 {values['SERVER']!r}"
+        )
+    if not 1 <= values["CASE_WORKING_DAYS"] <= 60:
+        raise EnvError("环境变量 DANGJIAN_CASE_WORKING_DAYS 应在 1–60 之间")
+    for name in ("HOLIDAYS", "WORKDAYS"):
+        for text in values[name]:
+            try:
+                dt.date.fromisoformat(text)
+            except ValueError:
+                raise EnvError(
+                    f"环境变量 DANGJIAN_{name} 中的 {text!r} 不是 YYYY-MM-DD 日期"
+                ) from None

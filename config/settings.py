@@ -10,7 +10,15 @@ from pathlib import Path
 
 import dj_database_url
 
-from config.env import EnvError, env_bool, env_int, env_list, env_str, load_dotenv
+from config.env import (
+    EnvError,
+    check_rating_settings,
+    env_bool,
+    env_int,
+    env_list,
+    env_str,
+    load_dotenv,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 load_dotenv(BASE_DIR / ".env")
@@ -54,6 +62,7 @@ INSTALLED_APPS = [
     "dangjian.schemes",
     "dangjian.rectification",
     "dangjian.notices",
+    "dangjian.rating",
     "dangjian.demo",
 ]
 
@@ -188,6 +197,22 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 
+# C8 public rating (SPEC §5b): abuse limits per device and per network address within a sliding
+# window, how long a repeated rating of one target by one device counts once, the working days
+# a department has to answer a case, and the address the QR codes point to.
+RATING_LIMIT_MINUTES = env_int("DANGJIAN_RATING_LIMIT_MINUTES", 60)
+RATING_DEVICE_LIMIT = env_int("DANGJIAN_RATING_DEVICE_LIMIT", 20)
+# A service hall's visitors share one address: 0 turns the per-address limit off.
+RATING_ADDRESS_LIMIT = env_int("DANGJIAN_RATING_ADDRESS_LIMIT", 600)
+RATING_REPEAT_HOURS = env_int("DANGJIAN_RATING_REPEAT_HOURS", 24)
+CASE_WORKING_DAYS = env_int("DANGJIAN_CASE_WORKING_DAYS", 5)
+PUBLIC_BASE_URL = env_str("DANGJIAN_PUBLIC_URL", "").rstrip("/")
+# `manage.py serve`'s HTTP server: gunicorn (default) or granian.
+SERVER = env_str("DANGJIAN_SERVER", "gunicorn")
+HOLIDAYS = env_list("DANGJIAN_HOLIDAYS", [])  # statutory holidays on weekdays (YYYY-MM-DD)
+WORKDAYS = env_list("DANGJIAN_WORKDAYS", [])  # weekend days worked instead (调休)
+check_rating_settings(globals())
+
 # Upload limits: the import page takes workbooks up to this size.
 IMPORT_MAX_BYTES = env_int("DANGJIAN_IMPORT_MAX_BYTES", 50 * 1024 * 1024)
 # A CSV directory imported into PostgreSQL streams its ledger sheets through staging tables.
@@ -223,6 +248,16 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "RatedTargetKindEnum": "dangjian.rating.choices.TargetKind",
+        "CaseStepKindEnum": "dangjian.rating.choices.StepKind",
+        "LeaderKindEnum": "dangjian.rectification.choices.LeaderKind",
+    },
+    # The public rating endpoints are plain Django views (SPEC §5b); the hook describes them.
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "dangjian.rating.api.schema.add_public_paths",
+    ],
 }
 
 REDIS_URL = env_str("REDIS_URL", "")

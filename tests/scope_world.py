@@ -52,6 +52,10 @@ from dangjian.members.tests.factories import MemberDataFactory
 from dangjian.notices.models import Notice, NoticeKind
 from dangjian.orgs.models import Category, Organization
 from dangjian.orgs.tests.factories import make_org
+from dangjian.rating import intake as rating_intake
+from dangjian.rating import rollups as rating_rollups
+from dangjian.rating import services as rating_services
+from dangjian.rating.models import Case as RatingCase
 from dangjian.rectification import services as rect_services
 from dangjian.rectification.choices import LeaderKind
 from dangjian.rectification.tests.factories import flag, opened
@@ -132,6 +136,19 @@ KWARG_OBJECTS: dict[str, dict[str, str]] = {
         for n in ("problem_edit", "problem_done", "problem_delete")
     },
     "rectification:leader_delete": {"pk": "leader"},
+    **{f"rating:{n}": {"pk": "rated_target"} for n in ("target_edit", "poster")},
+    **{
+        f"rating:{n}": {"pk": "case"}
+        for n in (
+            "case",
+            "case_assign",
+            "case_track",
+            "case_reply",
+            "case_escalate",
+            "case_close",
+            "case_phone",
+        )
+    },
     # REST API (config/api_urls.py)
     **{f"org-{n}": {"pk": "org"} for n in ("detail", "children", "dissolve", "move")},
     **{f"member-{n}": {"pk": "member"} for n in ("detail", "reveal", "transfer")},
@@ -144,6 +161,12 @@ KWARG_OBJECTS: dict[str, dict[str, str]] = {
     **{
         f"rectification-{n}": {"pk": "rectification"}
         for n in ("detail", "consolidate", "leaders", "plan", "problems", "progress", "transform")
+    },
+    "rating-target-detail": {"pk": "rated_target"},
+    "rating-rating-detail": {"pk": "rating"},
+    **{
+        f"rating-case-{n}": {"pk": "case"}
+        for n in ("detail", "assign", "track", "reply", "escalate", "close")
     },
 }
 
@@ -160,6 +183,24 @@ SKIPPED_ROUTES = {
     "logout": "public sign-out, no object",
     "schema": "public OpenAPI schema, no data",
     "api-docs": "public Swagger UI, no data",
+}
+
+# Public routes of SPEC §5b (扫码评议): no sign-in, the same answer for everyone; tested by
+# test_public_routes_answer_everyone_alike instead of the scoped matrix. Their URL kwargs are
+# filled from PUBLIC_KWARGS.
+PUBLIC_ROUTES = {
+    "public:api-rating": "POST /api/public/ratings, the public rating endpoint",
+    "public:api-case": "GET /api/public/cases/<tracking_code>: a case's state and reply",
+    "public:api-case-feedback": "POST …/feedback: the person's 回访",
+    "public:rate": "GET /r/<code>: the public rating page",
+    "public:qr": "GET /r/<code>/qr.svg|png: the QR code of the page",
+    "public:track-form": "GET /r/track/: a box for the tracking code",
+    "public:track": "GET /r/track/<tracking_code>: a case's state and reply",
+}
+PUBLIC_KWARGS: dict[str, Callable] = {
+    "code": lambda side: side.rated_target.code,
+    "tracking_code": lambda side: side.case.tracking_code,
+    "kind": lambda side: "svg",
 }
 
 
@@ -450,6 +491,32 @@ PAYLOADS: dict[str, Payload] = {
         body=lambda s, t: {"acceptance_opinion": "矩阵验收", "acceptor": "矩阵验收人"}
     ),
     "rectification-consolidate": Payload(body=lambda s, t: {"consolidation_note": "矩阵巩固"}),
+    # C8 群众评议
+    "rating:target_new": Payload(
+        body=lambda s, t: {"org_code": t.org.code, "name": "矩阵新窗口", "kind": "window"},
+        targets=True,
+    ),
+    "rating:target_edit": Payload(
+        body=lambda s, t: {"org_code": s.org.code, "name": "矩阵改名窗口", "kind": "window"}
+    ),
+    "rating:feed": Payload(body=lambda s, t: {"year": TODAY.year}),
+    "rating:case_assign": Payload(body=lambda s, t: {"department": t.org.code}, targets=True),
+    "rating:case_track": Payload(body=lambda s, t: {"note": "矩阵跟踪"}),
+    "rating:case_reply": Payload(body=lambda s, t: {"reply": "矩阵答复"}),
+    "rating-target-list": Payload(
+        body=lambda s, t: {
+            "organization_code": t.org.code,
+            "name": "矩阵接口窗口",
+            "kind": "window",
+        },
+        targets=True,
+    ),
+    "rating-target-detail": Payload(
+        body=lambda s, t: {"organization_code": s.org.code, "name": "矩阵改名", "kind": "window"}
+    ),
+    "rating-case-assign": Payload(body=lambda s, t: {"department_code": t.org.code}, targets=True),
+    "rating-case-track": Payload(body=lambda s, t: {"note": "矩阵跟踪"}),
+    "rating-case-reply": Payload(body=lambda s, t: {"reply": "矩阵答复"}),
 }
 
 # Other views of the same route, chosen by a query parameter (a calendar, a tab, an Excel
@@ -461,6 +528,10 @@ QUERY_VARIANTS: dict[str, tuple[dict, ...]] = {
     "compliance:warnings": ({"format": "xlsx"},),
     "schemes:orgs": ({"format": "xlsx"},),
     "schemes:explain": ({"format": "xlsx"},),
+    "rating:satisfaction": ({"format": "xlsx"},),
+    "rating:targets": ({"inactive": "1"},),
+    "rating:ratings": ({"format": "xlsx"}, {"score": "1", "comment": "1"}),
+    "rating:cases": ({"format": "xlsx"}, {"overdue": "1"}),
 }
 
 # --- the world --------------------------------------------------------------------------------
@@ -546,6 +617,7 @@ def _county(root, prefix: str, code: str) -> SimpleNamespace:
         status=ImportRun.Status.REJECTED,
         issues=[["党员", 2, "姓名", f"{prefix}党员名单有误"]],
     )
+    rated_target, rating, case = _rated(org, prefix)
     return SimpleNamespace(
         county=county,
         parent=parent,
@@ -558,7 +630,34 @@ def _county(root, prefix: str, code: str) -> SimpleNamespace:
         exemption=exemption,
         import_run=run,
         notices=notices,
+        rated_target=rated_target,
+        rating=rating,
+        case=case,
     )
+
+
+def _rated(org, prefix: str, address: str = "10.8.0.1"):
+    """A rated window of `org` with a good rating and a complaint (a case with a phone)."""
+    target = rating_services.create_target(
+        None, rating_services.TargetInput(org, f"{prefix}办事窗口", "window", f"{prefix}大厅")
+    )
+
+    def rate(score, comment="", phone="", device=""):
+        body = rating_intake.clean_body(
+            {
+                "target": target.code,
+                "score": score,
+                "comment": comment,
+                "phone": phone,
+                "device": device or f"{target.code}-{score}",
+            }
+        )
+        return rating_intake.submit_rating(body, address)
+
+    rate(5)
+    complaint = rate(1, f"{prefix}群众诉求", "13812345678")
+    case = RatingCase.objects.select_related("rating").get(tracking_code=complaint.tracking_code)
+    return target, case.rating, case
 
 
 def _scores(scheme, side: SimpleNamespace, prefix: str) -> None:
@@ -643,6 +742,7 @@ def build_world() -> World:
         client = Client()
         sign_in(client, user)
         world.sessions[role] = client.cookies[settings.SESSION_COOKIE_NAME].value
+    rating_rollups.refresh_all()  # the rollups are current: a refresh changes nothing
     world.files = [inside.attachment.file.name, outside.attachment.file.name]
     world.outside_path = outside.county.path
     world.outside_print = fingerprint(world.outside_path)
@@ -696,6 +796,8 @@ def grow_outside(world: World) -> None:
         status=ImportRun.Status.SUCCEEDED,
         rows=5,
     )
+    _rated(branch, OUTSIDE_MARKER, address="10.8.0.2")
+    rating_rollups.refresh_all()
 
 
 # --- fingerprints -----------------------------------------------------------------------------

@@ -41,6 +41,9 @@ from dangjian.core.idcard import MALE, make_id_number
 from dangjian.core.periods import Month
 from dangjian.ledger import services as ledger
 from dangjian.orgs.tests.factories import make_org
+from dangjian.rating import intake as rating_intake
+from dangjian.rating import services as rating_services
+from dangjian.rating.models import Case as RatingCase
 from dangjian.rectification.tests.factories import opened, ready
 from dangjian.schemes import services as schemes
 from dangjian.schemes.choices import RaterKind, Source
@@ -144,6 +147,17 @@ def world(tree, members, officer):
         officer, made.scheme, tree.a1, RaterKind.SUPERIOR, [schemes.RatingEntry("张三", "90")]
     )
 
+    window = rating_services.create_target(
+        officer, rating_services.TargetInput(tree.a1, "财政局办事窗口", "window")
+    )
+    complaint = rating_intake.submit_rating(
+        rating_intake.clean_body(
+            {"target": window.code, "score": 1, "comment": "窗口无人", "device": "fuzz-1"}
+        ),
+        "10.3.0.1",
+    )
+    case = RatingCase.objects.get(tracking_code=complaint.tracking_code)
+
     birth = dt.date(1980, 5, 6)
     return SimpleNamespace(
         ids={
@@ -155,6 +169,9 @@ def world(tree, members, officer):
             "/api/orgs/": empty.pk,
             "/api/rectifications/": rect.pk,
             "/api/schemes/": made.scheme.pk,
+            "/api/rating/targets/": window.pk,
+            "/api/rating/ratings/": case.rating_id,
+            "/api/rating/cases/": case.pk,
         },
         query={
             "organization": "A1",
@@ -193,6 +210,12 @@ def world(tree, members, officer):
             "member_type": "正式",
             "posts": [],
             "phone": "13900000000",
+            "target": window.code,
+            "department_code": "A2",
+            "kind": "window",
+            "note": "已联系",
+            "reply": "已处理",
+            "resolved": True,
         },
     )
 

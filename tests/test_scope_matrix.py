@@ -107,7 +107,10 @@ def discover_routes() -> list[Route]:
 
 
 ROUTES = discover_routes()
-MATRIX_ROUTES = [r for r in ROUTES if r.name not in sw.SKIPPED_ROUTES]
+MATRIX_ROUTES = [
+    r for r in ROUTES if r.name not in sw.SKIPPED_ROUTES and r.name not in sw.PUBLIC_ROUTES
+]
+PUBLIC_ROUTES = [r for r in ROUTES if r.name in sw.PUBLIC_ROUTES]
 ROLES = [*(str(role) for role in Role), sw.NO_SCOPE]
 
 
@@ -310,10 +313,47 @@ def test_every_route_is_covered():
             unfilled.append(f"{route.name} ({route.pattern}): kwarg {exc}")
     assert not unfilled, "add to tests/scope_world.py KWARG_OBJECTS:\n" + "\n".join(unfilled)
     names = {r.name for r in ROUTES}
-    registries = (sw.KWARG_OBJECTS, sw.PAYLOADS, sw.SKIPPED_ROUTES, sw.QUERY_VARIANTS)
+    registries = (
+        sw.KWARG_OBJECTS,
+        sw.PAYLOADS,
+        sw.SKIPPED_ROUTES,
+        sw.QUERY_VARIANTS,
+        sw.PUBLIC_ROUTES,
+    )
     stale = set().union(*registries) - names
     assert not stale, f"registry entries without a route: {sorted(stale)}"
-    assert len(MATRIX_ROUTES) + len(sw.SKIPPED_ROUTES) == len(ROUTES)
+    assert len(MATRIX_ROUTES) + len(sw.SKIPPED_ROUTES) + len(PUBLIC_ROUTES) == len(ROUTES)
+    unfillable = [
+        f"{r.name}: {k}" for r in PUBLIC_ROUTES for k in r.kwargs if k not in sw.PUBLIC_KWARGS
+    ]
+    assert not unfillable, "add to tests/scope_world.py PUBLIC_KWARGS: " + ", ".join(unfillable)
+
+
+# --- public routes (SPEC §5b) ---------------------------------------------------------------
+
+
+def _public_url(route: Route, side) -> str:
+    return reverse(route.name, kwargs={k: sw.PUBLIC_KWARGS[k](side) for k in route.kwargs})
+
+
+@pytest.mark.parametrize("route", PUBLIC_ROUTES, ids=lambda r: r.name)
+def test_public_routes_answer_everyone_alike(world, db, route: Route):
+    """A public route answers every role, the persona without a scope and an anonymous visitor
+    exactly alike, for objects in either county (scope plays no part there), never with a
+    500, and never with the complainant's phone or another county's complaint text."""
+    from django.test import Client
+
+    for side_name in ("inside", "outside"):
+        side = world.side(side_name)
+        url = _public_url(route, side)
+        anonymous = Client().get(url)
+        assert anonymous.status_code < 500, url
+        expected = (anonymous.status_code, _text(anonymous))
+        assert "13812345678" not in expected[1] and "138****5678" not in expected[1], url
+        assert f"{sw.OUTSIDE_MARKER}群众诉求" not in expected[1], url
+        for role in ROLES:
+            response = world.client(role).get(url)
+            assert (response.status_code, _text(response)) == expected, f"{url} as {role}"
 
 
 def test_fingerprints_see_what_changed(world, db):

@@ -31,6 +31,8 @@ class Perm(models.TextChoices):
     GRANT_EXEMPTION = "grant_exemption", "登记达标豁免"
     RUN_EVALUATION = "run_evaluation", "重新计算评价结果"
     RECORD_ASSESSMENT = "record_assessment", "登记考核得分、约谈和述职评议"
+    MANAGE_RATING = "manage_rating", "管理评议对象，转办、督办和办结群众诉求"
+    HANDLE_CASES = "handle_cases", "跟踪办理和答复群众诉求"
 
 
 ROLE_PERMS: dict[str, frozenset[str]] = {
@@ -47,9 +49,13 @@ ROLE_PERMS: dict[str, frozenset[str]] = {
             Perm.GRANT_EXEMPTION,
             Perm.RUN_EVALUATION,
             Perm.RECORD_ASSESSMENT,
+            Perm.MANAGE_RATING,
+            Perm.HANDLE_CASES,
         }
     ),
-    Role.SECRETARY: frozenset({Perm.EDIT_MEMBERS, Perm.EXPORT, Perm.RECORD_LEDGER}),
+    Role.SECRETARY: frozenset(
+        {Perm.EDIT_MEMBERS, Perm.EXPORT, Perm.RECORD_LEDGER, Perm.HANDLE_CASES}
+    ),
     Role.MEMBER: frozenset(),
     Role.RATER: frozenset(),
     Role.LEADER: frozenset({Perm.EXPORT}),

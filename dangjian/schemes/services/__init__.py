@@ -40,7 +40,11 @@ from dangjian.schemes.services.party_scores import (
     scheme_for,
     scoped_orgs,
 )
-from dangjian.schemes.services.satisfaction import RatingEntry, enter_ratings
+from dangjian.schemes.services.satisfaction import (
+    RatingEntry,
+    enter_ratings,
+    replace_rater_scores,
+)
 from dangjian.schemes.services.scores import (
     ScoreEntry,
     ScoreInputError,
@@ -79,6 +83,7 @@ __all__ = [
     "may_self_check",
     "problems_of",
     "publish_scheme",
+    "replace_rater_scores",
     "review_self_check",
     "scheme_for",
     "scoped_orgs",

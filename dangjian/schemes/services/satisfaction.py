@@ -134,3 +134,100 @@ def enter_ratings(
         RaterScore.objects.bulk_update(changed, ["score", "entered_by_label", "entered_at"])
         audit.record(actor, changes)
     return len(changes)
+
+
+def replace_rater_scores(
+    actor,
+    scheme: Scheme,
+    kind: str,
+    rater: str,
+    scores: dict[int, Decimal],
+    within: Organization | None = None,
+) -> int:
+    """Set one rater's score of many organizations in one rater group at once: `scores` maps
+    organization ids to 0–100, and the rater's earlier scores of organizations left out are
+    removed. Used by systems that compute a group's result (扫码评议 feeds 群众评 from the C8
+    rollups). Only organizations the scheme covers are written, and with `within` only those
+    of that subtree (nothing outside it is read or changed). Set-based: a fixed number of
+    queries whatever the number of organizations; returns the number of changes."""
+    from dangjian.schemes.facts import covered_orgs
+
+    kind = v.clean_kind(kind)
+    group = RaterGroup.objects.filter(scheme=scheme, kind=kind).first()
+    if group is None:
+        return 0
+    cleaned = {org_id: v.clean_rating(score, "满意度得分") for org_id, score in scores.items()}
+    label, now = audit.actor_label(actor), timezone.now()
+    with transaction.atomic():
+        if _locked(scheme).status != SchemeStatus.PUBLISHED:
+            raise BusinessError("方案尚未发布，不能评分", "scheme")
+        orgs = covered_orgs(scheme)
+        current = RaterScore.objects.select_for_update().filter(group=group, rater=rater)
+        if within is not None:
+            orgs = orgs.in_subtree(within)
+            current = current.in_subtree(within)
+        covered = {
+            pk: (path, name)
+            for pk, path, name in orgs.filter(pk__in=list(cleaned))
+            .values_list("pk", "path", "name")
+            .order_by()
+        }
+        existing = {r.organization_id: r for r in current.select_related("organization")}
+        made, changed, removed, changes = [], [], [], []
+        for org_id, old in existing.items():
+            if org_id not in covered:
+                removed.append(old.pk)
+                changes.append(
+                    _change(
+                        audit.Action.DELETE,
+                        "满意度评分",
+                        old.pk,
+                        f"{old.organization.name} · {group.get_kind_display()} · {rater}",
+                        old.organization.path,
+                        {"得分": str(old.score)},
+                    )
+                )
+        for org_id, (path, name) in sorted(covered.items()):
+            score, old = cleaned[org_id], existing.get(org_id)
+            what = f"{name} · {group.get_kind_display()} · {rater}"
+            if old is None:
+                made.append(
+                    RaterScore(
+                        scheme=scheme,
+                        group=group,
+                        organization_id=org_id,
+                        rater=rater,
+                        score=score,
+                        entered_by_label=label,
+                        entered_at=now,
+                    )
+                )
+                changes.append(
+                    _change(
+                        audit.Action.CREATE,
+                        "满意度评分",
+                        f"{group.pk}/{org_id}",
+                        what,
+                        path,
+                        after={"得分": str(score)},
+                    )
+                )
+            elif old.score != score:
+                changes.append(
+                    _change(
+                        audit.Action.UPDATE,
+                        "满意度评分",
+                        old.pk,
+                        what,
+                        path,
+                        {"得分": str(old.score)},
+                        {"得分": str(score)},
+                    )
+                )
+                old.score, old.entered_by_label, old.entered_at = score, label, now
+                changed.append(old)
+        RaterScore.objects.filter(pk__in=removed).delete()
+        RaterScore.objects.bulk_create(made)
+        RaterScore.objects.bulk_update(changed, ["score", "entered_by_label", "entered_at"])
+        audit.record(actor, changes)
+    return len(changes)

@@ -11,6 +11,7 @@ from dangjian.demo.load import (
     load_demo,
     send_demo_reminders,
 )
+from dangjian.demo.rating import install_demo_ratings
 from dangjian.demo.schemes import install_demo_scheme
 
 
@@ -39,6 +40,8 @@ class Command(BaseCommand):
             self.stdout.write(line)
         if scheme := install_demo_scheme():
             self.stdout.write(f"考核方案：{scheme.year}年度{scheme.name}（已发布）")
+        if rated := install_demo_ratings(size, seed):
+            self.stdout.write(rated)
         if no_users:
             return
         self.stdout.write(send_demo_reminders())
