@@ -74,6 +74,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "dangjian.accounts.middleware.SlidingSessionMiddleware",
     "django_otp.middleware.OTPMiddleware",
     # password change, second factor: what a signed-in user must do before anything else
     "dangjian.accounts.middleware.SignInStepsMiddleware",
@@ -138,7 +139,9 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 SESSION_COOKIE_AGE = env_int("DANGJIAN_SESSION_IDLE_SECONDS", 30 * 60)
-SESSION_SAVE_EVERY_REQUEST = True  # the 30-minute timeout counts idle time
+# The 30-minute timeout counts idle time: SlidingSessionMiddleware restarts it, writing the
+# session at most once every SESSION_TOUCH_SECONDS.
+SESSION_TOUCH_SECONDS = 60
 # Sign-in lockout (dangjian/accounts/lockout.py): this many failures within this many minutes
 # lock for as many minutes. Behind reverse proxies, how many of them append X-Forwarded-For.
 SIGN_IN_LOCKOUT_ATTEMPTS = env_int("DANGJIAN_LOCKOUT_ATTEMPTS", 5)

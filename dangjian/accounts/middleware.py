@@ -9,8 +9,10 @@ them first), and an unknown URL is a 404 before any view runs.
 
 from __future__ import annotations
 
+import time
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.http import JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -61,3 +63,27 @@ class SignInStepsMiddleware:
         if request.method == "GET":
             url += "?" + urlencode({"next": request.get_full_path()})
         return redirect(url)
+
+
+TOUCHED_KEY = "_dangjian_touched"
+
+
+class SlidingSessionMiddleware:
+    """The idle timeout (SESSION_COOKIE_AGE) restarts with each request of a signed-in user,
+    but the session is written at most once a minute (SESSION_TOUCH_SECONDS), not on every
+    request: fewer writes, and a background request (the notice badge) that overlaps a sign-in
+    no longer saves a session the sign-in has just replaced."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        session = getattr(request, "session", None)
+        user = getattr(request, "user", None)
+        if session is None or session.modified or not (user and user.is_authenticated):
+            return response
+        now = int(time.time())
+        if now - session.get(TOUCHED_KEY, 0) >= settings.SESSION_TOUCH_SECONDS:
+            session[TOUCHED_KEY] = now
+        return response

@@ -4,11 +4,9 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0003_audit_anchor_seal_guard'),
-        ('accounts', '0003_signin_lockout_forced_change'),
+        ("accounts", "0003_audit_anchor_seal_guard"),
+        ("accounts", "0003_signin_lockout_forced_change"),
     ]
 
-    operations = [
-    ]
+    operations = []

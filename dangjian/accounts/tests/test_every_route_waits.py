@@ -37,6 +37,8 @@ def _routes():
                 text = text.replace(f"<{kind}:{name}>", sample).replace(f"<{name}>", sample)
             # regular-expression routes (the API router): each group gets "1"
             text = re.sub(r"\(\?P<format>[^)]*\)", "json", text)
+            # a group of alternatives (qr\.(?P<kind>svg|png)) gets its first one
+            text = re.sub(r"\(\?P<\w+>(\w+)\|[^)]*\)", r"\1", text)
             text = re.sub(r"\(\?P<\w+>[^)]*\)", "1", text)
             text = text.lstrip("^").rstrip("$").replace("\\Z", "").replace("\\", "")
             if isinstance(entry, URLResolver):

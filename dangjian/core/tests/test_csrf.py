@@ -12,6 +12,7 @@ from django.test import Client
 
 from conftest import PASSWORD
 from dangjian.accounts.models import AuditEntry
+from dangjian.accounts.testing import sign_in
 from dangjian.orgs.models import Category, Organization
 
 pytestmark = pytest.mark.django_db
@@ -24,9 +25,7 @@ def has_chinese(text: str) -> bool:
 
 @pytest.fixture
 def strict(officer) -> Client:
-    client = Client(enforce_csrf_checks=True)
-    client.force_login(officer)
-    return client
+    return sign_in(Client(enforce_csrf_checks=True), officer)
 
 
 def _org_form(tree) -> dict:

@@ -12,6 +12,7 @@ from django.core.management import call_command
 from django.test import override_settings
 from django.utils import timezone
 
+from conftest import client_for
 from dangjian.accounts.models import AuditEntry
 from dangjian.core.errors import BusinessError
 from dangjian.core.workdays import add_working_days, is_working_day
@@ -204,7 +205,7 @@ def test_the_escalation_command_and_the_officer_list(tree, target, client, commi
     case.refresh_from_db()
     assert case.organization_id == tree.a.pk and case.escalation_level == 1
     # the superior (机关工委) sees it on its list, the department still sees it
-    client.force_login(committee_admin)
+    client_for(client, committee_admin)
     assert case.tracking_code in client.get("/rating/cases/").content.decode()
 
 
