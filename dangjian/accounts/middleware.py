@@ -84,6 +84,12 @@ class SlidingSessionMiddleware:
         if session is None or session.modified or not (user and user.is_authenticated):
             return response
         now = int(time.time())
-        if now - session.get(TOUCHED_KEY, 0) >= settings.SESSION_TOUCH_SECONDS:
+        if now - session.get(TOUCHED_KEY, now) >= settings.SESSION_TOUCH_SECONDS:
             session[TOUCHED_KEY] = now
         return response
+
+
+def stamp_session(sender, request, user, **kwargs) -> None:
+    """A sign-in writes the session anyway: its time is the first touch (`user_logged_in`)."""
+    if getattr(request, "session", None) is not None:
+        request.session[TOUCHED_KEY] = int(time.time())
