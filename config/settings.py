@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "dangjian.schemes",
     "dangjian.rectification",
     "dangjian.notices",
+    "dangjian.dashboard",
     "dangjian.demo",
 ]
 
