@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "dangjian.rectification",
     "dangjian.notices",
     "dangjian.rating",
+    "dangjian.dashboard",
     "dangjian.demo",
 ]
 

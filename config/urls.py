@@ -16,6 +16,7 @@ urlpatterns = [
     path("rectification/", include("dangjian.rectification.urls")),
     path("notices/", include("dangjian.notices.urls")),
     path("rating/", include("dangjian.rating.urls")),
+    path("dashboard/", include("dangjian.dashboard.urls")),
     path("api/", include("config.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     # The split view serves Swagger UI's start-up script as a file (no inline script: CSP).

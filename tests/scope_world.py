@@ -108,6 +108,7 @@ KWARG_OBJECTS: dict[str, dict[str, str]] = {
     "compliance:rule_edit": {"pk": "compliance_rule"},
     "compliance:exemption_remove": {"pk": "exemption"},
     "assessment:explain": {"org_id": "org"},
+    "dashboard:org": {"org_id": "org"},
     "assessment:record_delete": {"pk": "record"},
     **{
         f"schemes:{n}": {"pk": "scheme"}

@@ -23,7 +23,7 @@ from dangjian.accounts import lockout, second_factor, services, signin
 from dangjian.accounts.choices import Action
 from dangjian.accounts.middleware import sign_in_step_exempt, sign_in_step_view
 from dangjian.accounts.models import AuditEntry
-from dangjian.accounts.roles import Perm
+from dangjian.accounts.roles import Perm, Role
 from dangjian.core.netaddr import client_address
 from dangjian.core.views import paginate, query_without_page, require_perm
 
@@ -264,7 +264,9 @@ def account_security(request):
 
 @login_required
 def home(request):
-    """Officers start at the organization tree."""
+    """Leaders start at the dashboard (C16); everyone else at the organization tree."""
+    if request.user.role == Role.LEADER:
+        return redirect("dashboard:index")
     return redirect("orgs:tree")
 
 

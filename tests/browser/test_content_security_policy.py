@@ -57,6 +57,8 @@ def _pages(world) -> list[str]:
         reverse("rectification:list"),
         reverse("rectification:detail", args=[s.rectification.pk]),
         reverse("notices:inbox"),
+        reverse("dashboard:index"),
+        reverse("dashboard:org", args=[org]) + "?wall=1",
         reverse("imports:page"),
         reverse("audit"),
         reverse("api-docs"),
