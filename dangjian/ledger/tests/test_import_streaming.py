@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from django.db import connection
 
 from dangjian.imports.runner import run_import
 from dangjian.imports.streaming import streams
@@ -14,12 +13,8 @@ from dangjian.ledger.facts import member_year_drift
 from dangjian.ledger.models import ClosedYear, DuesPayment, Meeting, MemberYear
 from dangjian.ledger.tests.test_import_ledger import LAST_YEAR, csv_dir, good_dues, good_meetings
 
-pytestmark = [
-    pytest.mark.django_db,
-    pytest.mark.skipif(
-        connection.vendor != "postgresql", reason="streaming runs on PostgreSQL only"
-    ),
-]
+# streaming runs on PostgreSQL only: the PostgreSQL leg of scripts/test runs these
+pytestmark = [pytest.mark.django_db, pytest.mark.postgresql]
 
 
 def _ledger_state():
