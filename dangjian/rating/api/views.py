@@ -242,45 +242,37 @@ class CaseViewSet(mixins.RetrieveModelMixin, ScopedViewSet):
         services.assign(request.user, case, department, d["deadline"], d["note"])
         return self._done(case)
 
+    def _act(self, request, serializer_class, field: str, service):
+        """A case action taking one text field: validate the body, act, answer the case."""
+        case = self.get_object()
+        body = serializer_class(data=request.data)
+        body.is_valid(raise_exception=True)
+        service(request.user, case, body.validated_data[field])
+        return self._done(case)
+
     @extend_schema(request=TrackSerializer, responses=CaseSerializer)
     @action(detail=True, methods=["post"])
     def track(self, request, pk=None):
         """跟踪: record what was done."""
-        case = self.get_object()
-        body = TrackSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        services.track(request.user, case, body.validated_data["note"])
-        return self._done(case)
+        return self._act(request, TrackSerializer, "note", services.track)
 
     @extend_schema(request=ReplySerializer, responses=CaseSerializer)
     @action(detail=True, methods=["post"])
     def reply(self, request, pk=None):
         """反馈: the written reply the person reads with the tracking code."""
-        case = self.get_object()
-        body = ReplySerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        services.reply(request.user, case, body.validated_data["reply"])
-        return self._done(case)
+        return self._act(request, ReplySerializer, "reply", services.reply)
 
     @extend_schema(request=NoteSerializer, responses=CaseSerializer)
     @action(detail=True, methods=["post"])
     def escalate(self, request, pk=None):
         """督办: move the case to the responsible department's superior."""
-        case = self.get_object()
-        body = NoteSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        services.escalate(request.user, case, body.validated_data["note"])
-        return self._done(case)
+        return self._act(request, NoteSerializer, "note", services.escalate)
 
     @extend_schema(request=NoteSerializer, responses=CaseSerializer)
     @action(detail=True, methods=["post"])
     def close(self, request, pk=None):
         """办结 an answered case."""
-        case = self.get_object()
-        body = NoteSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        services.close(request.user, case, body.validated_data["note"])
-        return self._done(case)
+        return self._act(request, NoteSerializer, "note", services.close)
 
 
 class OrgMonthViewSet(mixins.ListModelMixin, ScopedViewSet):
