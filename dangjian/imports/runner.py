@@ -28,7 +28,7 @@ from dangjian.imports.registry import (
     registered_sheets,
 )
 from dangjian.imports.sources import SheetData, read_source
-from dangjian.imports.staging import Meter
+from dangjian.imports.staging import Meter, header_issues
 from dangjian.imports.streaming import registered_streaming, streams
 
 
@@ -52,14 +52,9 @@ class _Rejected(Exception):
 def _rows_for(
     sheet: SheetData, columns: tuple[str, ...], ctx: ImportContext
 ) -> list[SourceRow] | None:
-    positions = {}
-    for column in columns:
-        if column not in sheet.header:
-            ctx.error(sheet.name, 1, column, f"缺少列“{column}”（表头应为：{'、'.join(columns)}）")
-        else:
-            positions[column] = sheet.header.index(column)
-    if len(positions) != len(columns):
+    if not header_issues(sheet.name, sheet.header, columns, ctx):
         return None
+    positions = {column: sheet.header.index(column) for column in columns}
     width = len(sheet.header)
     rows = []
     for number, cells in sheet.rows:

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import psycopg
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 
 from dangjian.imports.registry import ImportContext, SourceRow
 
@@ -56,7 +56,7 @@ def read_header(path: Path) -> list[str]:
 
 
 def header_issues(sheet: str, header: list[str], columns: Sequence[str], ctx: ImportContext):
-    """Record a missing column exactly as the row-by-row reader does; True when all present."""
+    """Record every column missing from a sheet's header (row 1); True when all are present."""
     ok = True
     for column in columns:
         if column not in header:
@@ -174,6 +174,21 @@ def _copy_message(exc: psycopg.Error, line: int | None) -> str:
     if "quoted" in detail or "quote" in detail:
         return "该行有未闭合的引号"
     return "无法读取该行（CSV 格式有误）"
+
+
+CARDINALITY_VIOLATION = "21000"  # an upsert met the same key twice: a key repeated in the file
+
+
+def merge_unless_repeated(merge: Callable[[], tuple[int, int]]) -> tuple[int, int] | None:
+    """Run an `INSERT … ON CONFLICT DO UPDATE` merge in a savepoint: its (created, updated),
+    or None when the staged rows repeat a key (the caller then names the repeated rows)."""
+    try:
+        with transaction.atomic():
+            return merge()
+    except DatabaseError as exc:
+        if getattr(exc.__cause__, "sqlstate", None) != CARDINALITY_VIOLATION:
+            raise
+        return None
 
 
 def too_many_issues(ctx: ImportContext, sheet: str) -> bool:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from django.db import DatabaseError, connection, transaction
+from django.db import connection
 from django.utils import timezone
 
 from dangjian.core import pii
@@ -24,8 +24,6 @@ from dangjian.ledger.choices import DuesCategory
 from dangjian.ledger.dues_sheet import COLUMNS, NOT_ON_ROLL, SHEET, dues_checks, duplicate_message
 from dangjian.ledger.facts import MANY, refresh_member_years
 from dangjian.members.validation import clean_id_number
-
-CARDINALITY_VIOLATION = "21000"  # an upsert met the same key twice: duplicate rows in the file
 
 
 class DuesStream(StreamingSheet):
@@ -170,14 +168,11 @@ class DuesStream(StreamingSheet):
             f"""UPDATE {idm} SET member_id = m.id FROM members_member m
             WHERE {idm}.member_id IS NULL AND {idm}.error IS NULL AND m.id_hash = {idm}.id_hash"""
         )
-        try:
-            with transaction.atomic():
-                created, updated = _merge(g, idm)
-        except DatabaseError as exc:
-            if getattr(exc.__cause__, "sqlstate", None) != CARDINALITY_VIOLATION:
-                raise
+        merged = st.merge_unless_repeated(lambda: _merge(g, idm))
+        if merged is None:
             self._report_duplicates(staged, ctx)
             return SheetResult()
+        created, updated = merged
         total = st.scalar(f"SELECT count(*) FROM {g} WHERE ok")
         years = [y for (y,) in st.fetch_rows(f"SELECT DISTINCT y FROM {g} WHERE ok")]
         if created or updated:

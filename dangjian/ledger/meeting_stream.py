@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from django.db import DatabaseError, connection, transaction
+from django.db import connection
 from django.utils import timezone
 
 from dangjian.imports import shapes as shape
@@ -30,7 +30,6 @@ from dangjian.ledger.meeting_sheet import (
 from dangjian.orgs.choices import BRANCH_TYPES
 from dangjian.orgs.sheet import org_directory
 
-CARDINALITY_VIOLATION = "21000"
 MAX_COUNT_DIGITS = 7  # 10,000,000 is the row-by-row rules' ceiling
 
 
@@ -181,14 +180,11 @@ class MeetingStream(StreamingSheet):
     def apply(self, staged: st.StagedFile, ctx: ImportContext) -> SheetResult:
         g = staged.temp("g")
         label = ctx.actor.get_username() if ctx.actor is not None else "导入"
-        try:
-            with transaction.atomic():
-                created, updated = _merge(g, label)
-        except DatabaseError as exc:
-            if getattr(exc.__cause__, "sqlstate", None) != CARDINALITY_VIOLATION:
-                raise
+        merged = st.merge_unless_repeated(lambda: _merge(g, label))
+        if merged is None:
             self._report_duplicates(staged, ctx)
             return SheetResult()
+        created, updated = merged
         total = st.scalar(f"SELECT count(*) FROM {g} WHERE ok")
         if created or updated:
             years = [
