@@ -35,11 +35,8 @@ import argparse
 import datetime as dt
 import http.client
 import http.cookies
-import os
 import re
 import secrets
-import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -175,59 +172,15 @@ def pages(targets: dict[str, int]) -> list[tuple[str, str]]:
 # ---------------------------------------------------------------------------------------------
 
 
-def port_open(port: int) -> bool:
-    with socket.socket() as sock:
-        sock.settimeout(0.5)
-        return sock.connect_ex((HOST, port)) == 0
-
-
 def start_server(env: dict[str, str], port: int, workers: int, log: Path) -> subprocess.Popen:
-    """`manage.py serve` in its own process group; returns once it answers."""
-    if port_open(port):
-        raise SystemExit(f"port {port} is already in use")
-    handle = open(log, "wb")  # noqa: SIM115 (closed with the process)
-    proc = subprocess.Popen(
-        [
-            common.PYTHON,
-            common.MANAGE,
-            "serve",
-            "--host",
-            HOST,
-            "--port",
-            str(port),
-            "--workers",
-            str(workers),
-        ],
-        env=env,
-        cwd=common.ROOT,
-        stdout=handle,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
+    """`manage.py serve` in its own process group; returns once the sign-in page answers."""
+    return common.start_serve(
+        env,
+        port,
+        ["--workers", str(workers)],
+        log,
+        ready=lambda: request(port, "GET", "/accounts/login/")[0] == 200,
     )
-    for _ in range(240):  # ≤ 120 s
-        if proc.poll() is not None:
-            raise SystemExit(f"server exited with {proc.returncode}; see {log}")
-        if port_open(port):
-            status, _, _ = request(port, "GET", "/accounts/login/")
-            if status == 200:
-                return proc
-        time.sleep(0.5)
-    stop_server(proc)
-    raise SystemExit(f"server did not answer within 120 s; see {log}")
-
-
-def stop_server(proc: subprocess.Popen) -> None:
-    """SIGTERM the server's process group, SIGKILL it if still there after 30 s."""
-    if proc.poll() is not None:
-        return
-    try:
-        os.killpg(proc.pid, signal.SIGTERM)
-        proc.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait(timeout=30)
-    except ProcessLookupError:
-        pass
 
 
 # ---------------------------------------------------------------------------------------------
@@ -435,7 +388,7 @@ def main(argv: list[str] | None = None) -> int:
                 flush=True,
             )
     finally:
-        stop_server(proc)
+        common.stop_server(proc)
     print()
     common.print_table(
         ("page", "path", "p50 ms", "p95 ms", "p99 ms", "req/s", "200 OK", "p95 ≤ 200 ms"),

@@ -40,8 +40,6 @@ import os
 import random
 import re
 import resource
-import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -99,62 +97,11 @@ COMMENTS = ["办事等了很久", "窗口人员态度不好", "材料要求没�
 # ---------------------------------------------------------------------------------------------
 
 
-def port_open(port: int) -> bool:
-    with socket.socket() as sock:
-        sock.settimeout(0.5)
-        return sock.connect_ex((HOST, port)) == 0
-
-
 def start_server(
     env: dict[str, str], port: int, workers: int, threads: int, log: Path, server: str
-):
-    if port_open(port):
-        raise SystemExit(f"port {port} is already in use")
-    handle = open(log, "wb")  # noqa: SIM115 (closed with the process)
-    proc = subprocess.Popen(
-        [
-            common.PYTHON,
-            common.MANAGE,
-            "serve",
-            "--host",
-            HOST,
-            "--port",
-            str(port),
-            "--workers",
-            str(workers),
-            "--threads",
-            str(threads),
-            "--no-worker",
-            "--server",
-            server,
-        ],
-        env=env,
-        cwd=common.ROOT,
-        stdout=handle,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    for _ in range(240):
-        if proc.poll() is not None:
-            raise SystemExit(f"server exited with {proc.returncode}; see {log}")
-        if port_open(port):
-            return proc
-        time.sleep(0.5)
-    stop_server(proc)
-    raise SystemExit(f"server did not answer within 120 s; see {log}")
-
-
-def stop_server(proc) -> None:
-    if proc.poll() is not None:
-        return
-    try:
-        os.killpg(proc.pid, signal.SIGTERM)
-        proc.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait(timeout=30)
-    except ProcessLookupError:
-        pass
+) -> subprocess.Popen:
+    options = ["--workers", str(workers), "--threads", str(threads), "--no-worker"]
+    return common.start_serve(env, port, [*options, "--server", server], log)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -412,7 +359,7 @@ def main() -> None:
         after = cpu_snapshot(proc.pid)
         weight = asyncio.run(page_weight(args.port, codes[0]))
     finally:
-        stop_server(proc)
+        common.stop_server(proc)
 
     stored = int(common.psql("SELECT count(*) FROM rating_rating", DBNAME))
     found = int(

@@ -17,6 +17,8 @@ from __future__ import annotations
 import os
 import resource
 import shutil
+import signal
+import socket
 import statistics
 import subprocess
 import sys
@@ -285,3 +287,58 @@ def machine() -> str:
     except OSError:
         mem = "?"
     return f"{cores} cores, {mem} RAM, Python {sys.version.split()[0]}"
+
+
+# --- the server under test ---------------------------------------------------------------
+
+SERVE_HOST = "127.0.0.1"
+
+
+def port_open(port: int, host: str = SERVE_HOST) -> bool:
+    with socket.socket() as sock:
+        sock.settimeout(0.5)
+        return sock.connect_ex((host, port)) == 0
+
+
+def start_serve(
+    env: dict[str, str],
+    port: int,
+    options: Sequence[str],
+    log: Path,
+    ready: Callable[[], bool] | None = None,
+) -> subprocess.Popen:
+    """`manage.py serve --host 127.0.0.1 --port PORT OPTIONS…` in its own process group;
+    returns once the port answers (and `ready()` holds), within 120 s."""
+    if port_open(port):
+        raise SystemExit(f"port {port} is already in use")
+    handle = open(log, "wb")  # noqa: SIM115 (closed with the process)
+    proc = subprocess.Popen(
+        [PYTHON, MANAGE, "serve", "--host", SERVE_HOST, "--port", str(port), *options],
+        env=env,
+        cwd=ROOT,
+        stdout=handle,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    for _ in range(240):
+        if proc.poll() is not None:
+            raise SystemExit(f"server exited with {proc.returncode}; see {log}")
+        if port_open(port) and (ready is None or ready()):
+            return proc
+        time.sleep(0.5)
+    stop_server(proc)
+    raise SystemExit(f"server did not answer within 120 s; see {log}")
+
+
+def stop_server(proc: subprocess.Popen) -> None:
+    """SIGTERM the server's process group, SIGKILL it if still there after 30 s."""
+    if proc.poll() is not None:
+        return
+    try:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=30)
+    except ProcessLookupError:
+        pass
