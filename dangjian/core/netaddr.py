@@ -32,11 +32,16 @@ def address_key(raw: str) -> str:
 
 def client_address(request) -> str:
     """The normalized address of the client that sent `request`."""
+    return address_of(request.META)
+
+
+def address_of(meta) -> str:
+    """The normalized client address from a WSGI environ or request.META."""
     proxies = getattr(settings, "TRUSTED_PROXIES", 0)
     if proxies > 0:
-        hops = [h.strip() for h in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
+        hops = [h.strip() for h in meta.get("HTTP_X_FORWARDED_FOR", "").split(",")]
         hops = [h for h in hops if h]
         if len(hops) >= proxies:
             return address_key(hops[-proxies])
         return UNKNOWN
-    return address_key(request.META.get("REMOTE_ADDR", ""))
+    return address_key(meta.get("REMOTE_ADDR", ""))

@@ -13,6 +13,8 @@ import secrets
 
 from django.conf import settings
 
+from dangjian.core.netaddr import address_of
+
 # No 0/O, 1/I/L: codes are read off paper and typed by elderly people.
 ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 TARGET_CODE_LENGTH = 6
@@ -76,11 +78,6 @@ def mask_mobile(number: str) -> str:
 
 
 def client_address(meta) -> str:
-    """The client's network address: REMOTE_ADDR, or behind N trusted proxies the Nth entry
-    from the right of X-Forwarded-For (entries further left are the client's own claim)."""
-    proxies = settings.TRUSTED_PROXIES
-    if proxies:
-        chain = [p.strip() for p in meta.get("HTTP_X_FORWARDED_FOR", "").split(",") if p.strip()]
-        if len(chain) >= proxies:
-            return chain[-proxies][:64]
-    return str(meta.get("REMOTE_ADDR", ""))[:64]
+    """The client's network address for the abuse limits: the same rule as the sign-in
+    lockout (core.netaddr: trusted proxies, IPv6 counted by its /64)."""
+    return address_of(meta)
