@@ -301,6 +301,7 @@ class Dashboard:
     assessment: AssessmentSummary | None
     rectification: RectificationSummary
     rating: RatingSummary | None
+    computed_at: dt.datetime | None = None  # when the 达标率 shown were computed
 
     @property
     def rate_ranking(self) -> list[ChildRow]:
@@ -326,4 +327,5 @@ def dashboard_for(user, org: Organization, today: dt.date) -> Dashboard:
         assessment=assessment,
         rectification=rectification_summary(org, today),
         rating=rating_summary(org),
+        computed_at=run.computed_at if run else None,
     )

@@ -76,7 +76,6 @@ def dashboard(request, org_id: int | None = None):
         "wall": wall,
         "crumbs": selectors.breadcrumbs(org, request.user.scope_path),
         "charts": chart_data(board, wall),
-        "now": timezone.localtime(),
         "flow_classes": CLASSES,
     }
     return render(request, "dashboard/dashboard.html", context)
