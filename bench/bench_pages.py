@@ -14,8 +14,8 @@ What it does:
    `manage.py demo --size SIZE --seed 1 --no-users` (province: 150,000 organizations and
    3,000,000 members; this can take a long time, bounded by --load-timeout);
 2. creates or resets a user `bench_admin` with role admin and scope = the root organization;
-3. starts the production server `manage.py serve --port 8123 --workers 4` (gunicorn, its own
-   process group) and waits for it to answer;
+3. starts the production server `manage.py serve --port 8123 --workers 4` (serve's default
+   server, granian, unless --server gunicorn; a session of its own) and waits for it to answer;
 4. signs in once per client (GET /accounts/login/ for the csrftoken cookie and the
    csrfmiddlewaretoken hidden input, then POST username/password with a Referer header, then
    the same on /accounts/otp/verify/ with one of bench_admin's recovery codes, since an
@@ -24,7 +24,7 @@ What it does:
 5. for each page: a warm-up of --concurrency requests, then --requests GETs at --concurrency
    (one keep-alive http.client connection per client thread), timing each request from send
    to the last byte of the body; prints p50/p95/p99 in ms and requests per second;
-6. stops the server (SIGTERM to its process group, SIGKILL after 30 s).
+6. stops the server (SIGTERM to serve, SIGKILL to its session after 30 s).
 
 Requests go only to 127.0.0.1. Goal per SPEC §7: p95 ≤ 200 ms at province size.
 """
@@ -164,6 +164,8 @@ def pages(targets: dict[str, int]) -> list[tuple[str, str]]:
         ("org search q=镇", f"/orgs/search/?q={q('镇')}"),
         ("API members", "/api/members/"),
         ("API orgs", "/api/orgs/"),
+        ("root dashboard", "/dashboard/"),
+        ("county dashboard", f"/dashboard/{targets['county']}/"),
     ]
 
 
@@ -172,12 +174,14 @@ def pages(targets: dict[str, int]) -> list[tuple[str, str]]:
 # ---------------------------------------------------------------------------------------------
 
 
-def start_server(env: dict[str, str], port: int, workers: int, log: Path) -> subprocess.Popen:
-    """`manage.py serve` in its own process group; returns once the sign-in page answers."""
+def start_server(
+    env: dict[str, str], port: int, workers: int, log: Path, server: str | None = None
+) -> subprocess.Popen:
+    """`manage.py serve` in a session of its own; returns once the sign-in page answers."""
     return common.start_serve(
         env,
         port,
-        ["--workers", str(workers)],
+        ["--workers", str(workers), *(["--server", server] if server else [])],
         log,
         ready=lambda: request(port, "GET", "/accounts/login/")[0] == 200,
     )
@@ -340,6 +344,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--port", type=int, default=8123)
     parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument(
+        "--server", choices=("granian", "gunicorn"), help="default: serve's own (granian)"
+    )
     parser.add_argument("--load-timeout", type=float, default=3 * 3600, help="seconds")
     parser.add_argument("--only", help="measure only pages whose label contains this text")
     args = parser.parse_args(argv)
@@ -356,7 +363,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"targets: {targets}; {orgs:,} organizations, {members:,} members", flush=True)
 
     log = Path(env["DANGJIAN_VAR_DIR"]) / "serve.log"
-    proc = start_server(env, args.port, args.workers, log)
+    proc = start_server(env, args.port, args.workers, log, args.server)
     rows = []
     try:
         cookies = [sign_in(args.port, password, code) for code in codes]
@@ -395,8 +402,9 @@ def main(argv: list[str] | None = None) -> int:
         rows,
         title=(
             f"{args.size} ({orgs:,} orgs, {members:,} members), PostgreSQL, "
-            f"serve --workers {args.workers}, {total} requests per page at concurrency "
-            f"{concurrency} ({common.machine()}; {dt.date.today()})"
+            f"serve --workers {args.workers} ({args.server or 'default server'}), "
+            f"{total} requests per page at concurrency {concurrency} "
+            f"({common.machine()}; {dt.date.today()})"
         ),
     )
     return 0

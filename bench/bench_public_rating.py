@@ -4,14 +4,15 @@ against PostgreSQL, from an asyncio loopback client with thousands of distinct d
 
 Usage (from the project root, with the project's virtualenv):
 
-    .venv/bin/python bench/bench_public_rating.py
+    .venv/bin/python bench/bench_public_rating.py     # serve's defaults: granian, worker per core
     .venv/bin/python bench/bench_public_rating.py --server gunicorn --workers 3 --threads 4
 
 What it does:
 1. drops and creates the PostgreSQL database dangjian_bench_rating, migrates it, and creates a
    small tree (a county with departments) and --targets rated targets through the services;
-2. starts `manage.py serve --server granian --workers W --threads T --no-worker` (DEBUG off;
-   `--server gunicorn` for gunicorn gthread) in its own process group, with
+2. starts `manage.py serve --threads T --no-worker` (DEBUG off; serve's default server,
+   granian with a worker per core, unless --server or --workers say otherwise) in a session
+   of its own (the CPU of every process in it counts as the server's), with
    DANGJIAN_RATING_ADDRESS_LIMIT=0 (every request comes from 127.0.0.1, as a service hall's
    visitors share one address; the per-device limit stays on);
 3. sends a warm-up, then --requests POSTs at --concurrency keep-alive connections (one asyncio
@@ -98,10 +99,18 @@ COMMENTS = ["办事等了很久", "窗口人员态度不好", "材料要求没�
 
 
 def start_server(
-    env: dict[str, str], port: int, workers: int, threads: int, log: Path, server: str
-) -> subprocess.Popen:
-    options = ["--workers", str(workers), "--threads", str(threads), "--no-worker"]
-    return common.start_serve(env, port, [*options, "--server", server], log)
+    env: dict[str, str], port: int, workers: int | None, threads: int, log: Path, server: str | None
+) -> tuple[subprocess.Popen, str]:
+    """`manage.py serve` with serve's own defaults unless --server or --workers are given;
+    returns the process and what serve said it runs (server, workers)."""
+    options = ["--threads", str(threads), "--no-worker"]
+    if workers is not None:
+        options += ["--workers", str(workers)]
+    if server is not None:
+        options += ["--server", server]
+    proc = common.start_serve(env, port, options, log)
+    said = re.search(r"（(\w+)，(\d+) 个进程）", log.read_text(encoding="utf-8", errors="replace"))
+    return proc, f"{said[1]}: {said[2]}" if said else "?"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -216,27 +225,15 @@ def _cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / TICK
 
 
-def _group(pgid: int) -> list[int]:
-    pids = []
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                if os.getpgid(int(entry)) == pgid:
-                    pids.append(int(entry))
-            except OSError:
-                continue
-    return pids
-
-
-def cpu_snapshot(server_pgid: int) -> dict[str, float]:
-    """CPU seconds so far of the server's processes, of this database's PostgreSQL backends
-    and of this client (the load generator)."""
+def cpu_snapshot(server_sid: int) -> dict[str, float]:
+    """CPU seconds so far of the server's processes (its session), of this database's
+    PostgreSQL backends and of this client (the load generator)."""
     backends = common.psql(
         f"SELECT string_agg(pid::text, ',') FROM pg_stat_activity WHERE datname = '{DBNAME}'"
     )
     usage = resource.getrusage(resource.RUSAGE_SELF)
     return {
-        "server": sum(_cpu_seconds(pid) for pid in _group(server_pgid)),
+        "server": sum(_cpu_seconds(pid) for pid in common.session_pids(server_sid)),
         "postgres": sum(_cpu_seconds(int(p)) for p in backends.split(",") if p),
         "client": usage.ru_utime + usage.ru_stime,
     }
@@ -325,9 +322,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--requests", type=int, default=20000)
     parser.add_argument("--concurrency", type=int, default=16)
-    parser.add_argument("--workers", type=int, default=2, help="server worker processes")
+    parser.add_argument(
+        "--workers", type=int, help="server worker processes (default: serve's own)"
+    )
     parser.add_argument("--threads", type=int, default=4, help="threads per worker")
-    parser.add_argument("--server", choices=("granian", "gunicorn"), default="granian")
+    parser.add_argument(
+        "--server", choices=("granian", "gunicorn"), help="default: serve's own (granian)"
+    )
     parser.add_argument("--targets", type=int, default=200)
     parser.add_argument("--port", type=int, default=8124)
     parser.add_argument("--pgbench-clients", type=int, default=8)
@@ -347,7 +348,7 @@ def main() -> None:
 
     log = common.WORK / "bench_public_rating_server.log"
     log.parent.mkdir(parents=True, exist_ok=True)
-    proc = start_server(env, args.port, args.workers, args.threads, log, args.server)
+    proc, running = start_server(env, args.port, args.workers, args.threads, log, args.server)
     try:
         warm = bodies(codes, args.concurrency * 20, args.seed + 1, 10**7)
         asyncio.run(load(args.port, warm, args.concurrency))
@@ -381,7 +382,7 @@ def main() -> None:
         [
             ("requests", len(latencies)),
             ("concurrency (keep-alive connections)", args.concurrency),
-            ("server: workers × threads", f"{args.server}: {args.workers} × {args.threads}"),
+            ("server: workers × threads", f"{running} × {args.threads}"),
             ("statuses", ", ".join(f"{k}: {v:,}" for k, v in sorted(statuses.items()))),
             ("requests/s", rps),
             ("p50 ms", percentile(ms, 50)),
@@ -393,7 +394,7 @@ def main() -> None:
             ("cases opened", cases),
             (f"pgbench raw insert tps (-c {args.pgbench_clients} -T 10)", tps),
             ("endpoint / raw insert", rps / tps),
-            (f"CPU ms per request: {args.server}", cpu["server"]),
+            (f"CPU ms per request: {running.split(':')[0]}", cpu["server"]),
             ("CPU ms per request: PostgreSQL backends", cpu["postgres"]),
             ("CPU ms per request: load generator", cpu["client"]),
             ("requests/s 2 cores could serve at that CPU cost", 2000 / busy if busy else None),

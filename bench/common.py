@@ -307,7 +307,7 @@ def start_serve(
     log: Path,
     ready: Callable[[], bool] | None = None,
 ) -> subprocess.Popen:
-    """`manage.py serve --host 127.0.0.1 --port PORT OPTIONS…` in its own process group;
+    """`manage.py serve --host 127.0.0.1 --port PORT OPTIONS…` in a session of its own;
     returns once the port answers (and `ready()` holds), within 120 s."""
     if port_open(port):
         raise SystemExit(f"port {port} is already in use")
@@ -330,15 +330,34 @@ def start_serve(
     raise SystemExit(f"server did not answer within 120 s; see {log}")
 
 
+def session_pids(sid: int) -> list[int]:
+    """Every process of a session: `serve` started with start_new_session, and the HTTP
+    server and task worker it runs in process groups of their own."""
+    pids = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                if os.getsid(int(entry)) == sid:
+                    pids.append(int(entry))
+            except OSError:
+                continue
+    return pids
+
+
 def stop_server(proc: subprocess.Popen) -> None:
-    """SIGTERM the server's process group, SIGKILL it if still there after 30 s."""
+    """SIGTERM to `serve` (it stops what it runs), SIGKILL to its whole session if it is still
+    there after 30 s."""
     if proc.poll() is not None:
         return
     try:
         os.killpg(proc.pid, signal.SIGTERM)
         proc.wait(timeout=30)
     except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
+        for pid in session_pids(proc.pid):
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except OSError:
+                continue
         proc.wait(timeout=30)
     except ProcessLookupError:
         pass

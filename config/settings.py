@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "dangjian.notices",
     "dangjian.rating",
     "dangjian.dashboard",
+    "dangjian.reports",
     "dangjian.demo",
 ]
 
@@ -198,7 +199,7 @@ STATIC_ROOT = VAR_DIR / "staticfiles"
 MEDIA_ROOT = VAR_DIR / "media"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+    "staticfiles": {"BACKEND": "dangjian.core.staticfiles.GzipManifestStaticFilesStorage"},
 }
 
 # C8 public rating (SPEC §5b): abuse limits per device and per network address within a sliding
@@ -211,8 +212,13 @@ RATING_ADDRESS_LIMIT = env_int("DANGJIAN_RATING_ADDRESS_LIMIT", 600)
 RATING_REPEAT_HOURS = env_int("DANGJIAN_RATING_REPEAT_HOURS", 24)
 CASE_WORKING_DAYS = env_int("DANGJIAN_CASE_WORKING_DAYS", 5)
 PUBLIC_BASE_URL = env_str("DANGJIAN_PUBLIC_URL", "").rstrip("/")
-# `manage.py serve`'s HTTP server: gunicorn (default) or granian.
-SERVER = env_str("DANGJIAN_SERVER", "gunicorn")
+# `manage.py serve`'s HTTP server: granian (default: about half of gunicorn's CPU per request)
+# or gunicorn.
+SERVER = env_str("DANGJIAN_SERVER", "granian")
+# C16 dashboard: how long a rendered dashboard is reused (every batch that changes its rollups
+# starts afresh; figures the batches do not announce, such as a new member, show within this
+# many seconds); 0 renders every request.
+DASHBOARD_CACHE_SECONDS = env_int("DANGJIAN_DASHBOARD_CACHE_SECONDS", 60)
 HOLIDAYS = env_list("DANGJIAN_HOLIDAYS", [])  # statutory holidays on weekdays (YYYY-MM-DD)
 WORKDAYS = env_list("DANGJIAN_WORKDAYS", [])  # weekend days worked instead (调休)
 check_rating_settings(globals())

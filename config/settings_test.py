@@ -15,4 +15,5 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 HUEY = {"huey_class": "huey.MemoryHuey", "name": "dangjian-test", "immediate": True}
+DASHBOARD_CACHE_SECONDS = 0  # tests read what they just wrote; the cache has its own test
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # noqa: F405  (WhiteNoise expects it)

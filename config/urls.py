@@ -17,6 +17,7 @@ urlpatterns = [
     path("notices/", include("dangjian.notices.urls")),
     path("rating/", include("dangjian.rating.urls")),
     path("dashboard/", include("dangjian.dashboard.urls")),
+    path("reports/", include("dangjian.reports.urls")),
     path("api/", include("config.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     # The split view serves Swagger UI's start-up script as a file (no inline script: CSP).

@@ -43,6 +43,7 @@ from dangjian.compliance import rules as compliance_rules
 from dangjian.compliance.engine import evaluate_year
 from dangjian.core.idcard import MALE, make_id_number
 from dangjian.core.periods import Month
+from dangjian.dashboard import rollups as dashboard_rollups
 from dangjian.imports.models import ImportRun
 from dangjian.imports.tests.workbooks import write_xlsx
 from dangjian.ledger import services as ledger_services
@@ -59,6 +60,10 @@ from dangjian.rating.models import Case as RatingCase
 from dangjian.rectification import services as rect_services
 from dangjian.rectification.choices import LeaderKind
 from dangjian.rectification.tests.factories import flag, opened
+from dangjian.reports.choices import Kind as BulletinKind
+from dangjian.reports.choices import Trigger as BulletinTrigger
+from dangjian.reports.periods import year_period
+from dangjian.reports.services import generate_bulletin
 from dangjian.schemes import services as scheme_services
 from dangjian.schemes.choices import RaterKind, Source
 from dangjian.schemes.models import ItemScore, RaterScore
@@ -163,6 +168,8 @@ KWARG_OBJECTS: dict[str, dict[str, str]] = {
         f"rectification-{n}": {"pk": "rectification"}
         for n in ("detail", "consolidate", "leaders", "plan", "problems", "progress", "transform")
     },
+    "reports:pdf": {"pk": "bulletin"},
+    "reports:xlsx": {"pk": "bulletin"},
     "rating-target-detail": {"pk": "rated_target"},
     "rating-rating-detail": {"pk": "rating"},
     **{
@@ -504,6 +511,9 @@ PAYLOADS: dict[str, Payload] = {
     "rating:case_assign": Payload(body=lambda s, t: {"department": t.org.code}, targets=True),
     "rating:case_track": Payload(body=lambda s, t: {"note": "矩阵跟踪"}),
     "rating:case_reply": Payload(body=lambda s, t: {"reply": "矩阵答复"}),
+    "reports:generate": Payload(
+        body=lambda s, t: {"kind": "yearly", "period": str(YEAR)}, targets=True
+    ),
     "rating-target-list": Payload(
         body=lambda s, t: {
             "organization_code": t.org.code,
@@ -533,6 +543,7 @@ QUERY_VARIANTS: dict[str, tuple[dict, ...]] = {
     "rating:targets": ({"inactive": "1"},),
     "rating:ratings": ({"format": "xlsx"}, {"score": "1", "comment": "1"}),
     "rating:cases": ({"format": "xlsx"}, {"overdue": "1"}),
+    "reports:archive": ({"sub": "1"}, {"kind": "yearly"}),
 }
 
 # --- the world --------------------------------------------------------------------------------
@@ -724,6 +735,9 @@ def build_world() -> World:
         side.result = AssessmentResult.objects.get(organization=side.org, year=YEAR)
         side.rectification = opened(side.org, RECT_YEAR)
         _rectification(side, prefix)
+        side.bulletin = generate_bulletin(
+            None, BulletinKind.YEARLY, side.org, year_period(YEAR), trigger=BulletinTrigger.COMMAND
+        )
 
     missing = SimpleNamespace(**{k: MISSING for k in inside.__dict__})
     missing.__dict__.update(shared)
@@ -743,7 +757,7 @@ def build_world() -> World:
         client = Client()
         sign_in(client, user)
         world.sessions[role] = client.cookies[settings.SESSION_COOKIE_NAME].value
-    rating_rollups.refresh_all()  # the rollups are current: a refresh changes nothing
+    refresh_rollups()
     world.files = [inside.attachment.file.name, outside.attachment.file.name]
     world.outside_path = outside.county.path
     world.outside_print = fingerprint(world.outside_path)
@@ -798,7 +812,16 @@ def grow_outside(world: World) -> None:
         rows=5,
     )
     _rated(branch, OUTSIDE_MARKER, address="10.8.0.2")
+    refresh_rollups()
+
+
+def refresh_rollups() -> None:
+    """Bring the rating and dashboard rollups up to date (the factories write results
+    directly, without the engines' signal): a later refresh by a request changes nothing. As
+    the engines' signal does, this leaves the time of the last full refresh alone."""
     rating_rollups.refresh_all()
+    dashboard_rollups.refresh_results()
+    dashboard_rollups.refresh_open_items()
 
 
 # --- fingerprints -----------------------------------------------------------------------------

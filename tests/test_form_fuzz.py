@@ -366,6 +366,7 @@ def test_every_form_refuses_garbage_in_chinese_and_changes_nothing(world, db):
         "schemes:ratings",
         "rectification:plan",
         "rectification:progress_add",
+        "reports:generate",
     ):
         assert expected in routes, f"no form found for {expected}"
     client = world.client(ROLE)

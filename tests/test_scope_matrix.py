@@ -28,7 +28,9 @@ from __future__ import annotations
 
 import io
 import json
+import mimetypes
 import re
+import zipfile
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
@@ -42,6 +44,7 @@ from openpyxl import load_workbook
 from dangjian.accounts.models import AuditEntry
 from dangjian.accounts.roles import Role
 from dangjian.assessment.choices import PeerGrouping
+from dangjian.core.testing import pdf_text
 from tests import scope_world as sw
 
 WRITE_METHODS = ("put", "patch", "delete")
@@ -222,14 +225,28 @@ def _request(world, route: Route, role: str, method: str, path_side, target_side
 
 
 def _text(response) -> str:
-    """The answer as text: Excel workbooks cell by cell, everything else decoded."""
+    """The answer as text: Excel workbooks cell by cell, PDFs as a reader extracts them (their
+    bytes differ from one rendering to the next), ZIP archives file by file, everything else
+    decoded."""
     # Reading a streamed answer to its end closes it without closing the database connection.
     content = b"".join(response.streaming_content) if response.streaming else response.content
-    if "spreadsheetml" in response.get("Content-Type", ""):
+    return _content_text(response.get("Content-Type", ""), content)
+
+
+def _content_text(content_type: str, content: bytes) -> str:
+    if "spreadsheetml" in content_type:
         book = load_workbook(io.BytesIO(content), read_only=True)
         return "\n".join(
             str(v) for sheet in book for row in sheet.iter_rows(values_only=True) for v in row
         )
+    if content_type.startswith("application/pdf"):
+        return pdf_text(content)
+    if content_type.startswith("application/zip"):
+        with zipfile.ZipFile(io.BytesIO(content)) as archive:
+            return "\n".join(
+                f"{name}\n{_content_text(mimetypes.guess_type(name)[0] or '', archive.read(name))}"
+                for name in archive.namelist()
+            )
     return content.decode("utf-8", errors="replace")
 
 

@@ -33,6 +33,7 @@ class Perm(models.TextChoices):
     RECORD_ASSESSMENT = "record_assessment", "登记考核得分、约谈和述职评议"
     MANAGE_RATING = "manage_rating", "管理评议对象，转办、督办和办结群众诉求"
     HANDLE_CASES = "handle_cases", "跟踪办理和答复群众诉求"
+    PUBLISH_BULLETINS = "publish_bulletins", "生成通报和成绩单"
 
 
 ROLE_PERMS: dict[str, frozenset[str]] = {
@@ -51,6 +52,7 @@ ROLE_PERMS: dict[str, frozenset[str]] = {
             Perm.RECORD_ASSESSMENT,
             Perm.MANAGE_RATING,
             Perm.HANDLE_CASES,
+            Perm.PUBLISH_BULLETINS,
         }
     ),
     Role.SECRETARY: frozenset(

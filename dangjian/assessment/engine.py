@@ -26,6 +26,7 @@ from dangjian.assessment.models import AssessmentRecord, AssessmentResult, Asses
 from dangjian.assessment.rules import RuleSet, rules_for_year
 from dangjian.assessment.scoring import Veto, final_score, grade_of, talks_vetoed
 from dangjian.core.bulk import insert_rows, lock_for_sequence, to_json
+from dangjian.core.signals import results_changed
 
 
 @dataclass(frozen=True)
@@ -217,6 +218,7 @@ def evaluate_assessment(
                     "actor_label": audit.actor_label(actor),
                 },
             )
+            results_changed.send(AssessmentRun, kind="assessment", years=[year])
             audit.record(
                 actor,
                 [

@@ -38,6 +38,7 @@ from dangjian.compliance.rules import RuleSpec, rules_for_year
 from dangjian.core.bulk import insert_rows, lock_for_sequence
 from dangjian.core.errors import BusinessError
 from dangjian.core.periods import Month, check_months, longest_run, month_bit, period_months
+from dangjian.core.signals import results_changed
 from dangjian.ledger.facts import ensure_activity_quorums, ensure_member_years
 from dangjian.orgs.models import Organization
 
@@ -200,6 +201,7 @@ def evaluate_year(year: int, *, actor=None, today: dt.date | None = None) -> Eva
                 "actor_label": audit.actor_label(actor),
             },
         )
+        results_changed.send(ComplianceRun, kind="compliance", years=[year])
         audit.record(
             actor,
             [

@@ -48,3 +48,22 @@ def check_content_security_policy(app_configs, **kwargs):
             )
         ]
     return []
+
+
+@checks.register(deploy=True)
+def check_pdf_fonts(app_configs, **kwargs):
+    """Posters and bulletins are drawn with the Noto CJK fonts (fonts-noto-cjk), and quickly only
+    with HarfBuzz's subsetter (libharfbuzz-subset0)."""
+    from dangjian.core.pdf import (
+        INSTALL_HINT,
+        SUBSET_HINT,
+        cjk_fonts_installed,
+        harfbuzz_subset_installed,
+    )
+
+    found = []
+    if not cjk_fonts_installed():
+        found.append(checks.Warning(INSTALL_HINT, id="dangjian.W002"))
+    if not harfbuzz_subset_installed():
+        found.append(checks.Warning(SUBSET_HINT, id="dangjian.W003"))
+    return found

@@ -27,6 +27,8 @@ from dataclasses import dataclass
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from django.conf import settings
+from django.core.signals import setting_changed
+from django.dispatch import receiver
 
 
 class PiiKeyError(RuntimeError):
@@ -101,13 +103,28 @@ def _parse_keyring(key: str, version: str, old_keys: str) -> Keyring:
     return Keyring(version, key, tuple(old))
 
 
+_KEY_SETTINGS = ("PII_KEY", "PII_KEY_VERSION", "PII_OLD_KEYS")
+_current: list[Keyring] = []  # the keyring of the settings in force, once read
+
+
 def keyring() -> Keyring:
-    """The configured keys (parsed once per configuration)."""
-    return _parse_keyring(
-        settings.PII_KEY,
-        str(getattr(settings, "PII_KEY_VERSION", "1")),
-        getattr(settings, "PII_OLD_KEYS", ""),
-    )
+    """The configured keys, read from the settings once: an import encrypts and hashes
+    millions of values, and each settings attribute read costs as much as a hash."""
+    if not _current:
+        _current.append(
+            _parse_keyring(
+                settings.PII_KEY,
+                str(getattr(settings, "PII_KEY_VERSION", "1")),
+                getattr(settings, "PII_OLD_KEYS", ""),
+            )
+        )
+    return _current[0]
+
+
+@receiver(setting_changed)
+def _forget_keyring(setting: str, **kwargs) -> None:
+    if setting in _KEY_SETTINGS:
+        _current.clear()
 
 
 def validate_key() -> None:

@@ -18,6 +18,7 @@ from django.utils import timezone
 from dangjian.accounts import audit
 from dangjian.core.bulk import lock_for_sequence
 from dangjian.core.errors import BusinessError
+from dangjian.core.signals import results_changed
 from dangjian.imports.models import ImportRun
 from dangjian.imports.registry import (
     ImportContext,
@@ -43,6 +44,9 @@ class ImportOutcome:
     rows: int = 0
     seconds: float = 0.0
     run: ImportRun | None = None
+
+
+STRUCTURE_SHEET = "组织"
 
 
 class _Rejected(Exception):
@@ -146,6 +150,8 @@ def run_import(
             if dry_run:
                 transaction.set_rollback(True)
             else:
+                if STRUCTURE_SHEET in outcome.results:  # the tree may have changed shape
+                    results_changed.send(ImportRun, kind="structure")
                 summary = {name: vars(res) for name, res in outcome.results.items()}
                 audit.record(
                     actor,

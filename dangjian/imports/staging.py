@@ -11,6 +11,7 @@ paths give the same verdicts and messages.
 from __future__ import annotations
 
 import csv
+import io
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -26,6 +27,7 @@ FETCH_ROWS = 20000
 MAX_LISTED_ROWS = 100_000  # issues listed per sheet at most; past it the file is rejected whole
 _BOM = b"\xef\xbb\xbf"
 _LINE = re.compile(r"line (\d+)")
+_BLANK_LINE = re.compile(rb"(?m)^(\r?\n)")
 # Characters Python's str.strip() removes: a value starting or ending with one is not "plain".
 STRIPPED = "\\s\u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\u001c-\u001f\ufeff"
 EDGE_SPACE = f"^[{STRIPPED}]|[{STRIPPED}]$"
@@ -89,8 +91,7 @@ def _fill(chunk: bytes, filler: str | None) -> bytes:
     """Blank lines as empty rows of the right width (COPY refuses a line without columns)."""
     if filler is None:
         return chunk
-    blank = re.compile(rb"(?m)^\r?$\n")
-    return blank.sub(filler.encode() + b"\n", chunk)
+    return _BLANK_LINE.sub(filler.encode() + rb"\1", chunk)  # keeps the line's own ending
 
 
 def _copy(staged: StagedFile, width: int, meter: Meter | None, fill: bool) -> None:
@@ -131,15 +132,31 @@ def stage_csv(
             f"CREATE UNLOGGED TABLE {table} (n bigint GENERATED ALWAYS AS IDENTITY, {cols})"
             " WITH (autovacuum_enabled = false)"
         )
-    for fill in (False, True):
+    # The bytes go as they are; a file with blank lines goes again with them filled in, and a
+    # file with short rows (trailing empty cells left out) through Python's CSV reader, which
+    # pads them as the row-by-row reader does.
+    mode = "bytes"
+    while True:
         try:
             with transaction.atomic():
-                _copy(staged, width, meter, fill)
+                if mode != "bytes":  # numbering restarts: a failed COPY used up identities
+                    execute(f"ALTER TABLE {table} ALTER COLUMN n RESTART WITH 1")
+                if mode == "rows":
+                    long_row = _copy_padded(staged, width, meter)
+                    if long_row:
+                        ctx.error(sheet, long_row, "", TOO_MANY_CELLS)
+                        return None
+                else:
+                    _copy(staged, width, meter, fill=mode == "filled")
             break
-        except psycopg.Error as exc:
-            line = _error_line(exc)
-            if not fill and _is_blank_line_error(exc):
+        except (psycopg.Error, UnicodeDecodeError) as exc:
+            if mode == "bytes" and _is_blank_line_error(exc):
+                mode = "filled"
                 continue
+            if mode != "rows" and _is_short_row_error(exc):
+                mode = "rows"
+                continue
+            line = _error_line(exc) if isinstance(exc, psycopg.Error) else None
             ctx.error(sheet, line or 0, "", _copy_message(exc, line))
             return None
     with connection.cursor() as cursor:
@@ -148,6 +165,37 @@ def stage_csv(
         cursor.execute(f"ALTER TABLE {table} ADD PRIMARY KEY (n)")
         cursor.execute(f"ANALYZE {table}")
     return staged
+
+
+def _copy_padded(staged: StagedFile, width: int, meter: Meter | None) -> int:
+    """COPY the file's records read by Python's CSV reader, short ones padded with empty
+    cells; returns the line number of the first record with more cells than the header (and
+    stops there), or 0."""
+    names = ", ".join(f"c{i}" for i in range(width))
+    total = staged.path.stat().st_size
+    with (
+        staged.path.open("rb") as raw,
+        io.TextIOWrapper(raw, encoding="utf-8-sig", newline="") as text,
+        connection.cursor() as cursor,
+        cursor.cursor.copy(f"COPY {staged.table} ({names}) FROM STDIN") as copy,
+    ):
+        reader = csv.reader(text)
+        next(reader, None)
+        for count, cells in enumerate(reader, start=1):
+            if len(cells) > width and any(c.strip() for c in cells[width:]):
+                return reader.line_num
+            cells = [c if c != "" else None for c in cells[:width]]
+            copy.write_row(cells + [None] * (width - len(cells)))
+            if meter and count % 100_000 == 0:
+                meter(staged.sheet, raw.tell(), total)
+    if meter:
+        meter(staged.sheet, total, total)
+    return 0
+
+
+def _is_short_row_error(exc: Exception) -> bool:
+    message = str(getattr(getattr(exc, "diag", None), "message_primary", "") or "")
+    return isinstance(exc, psycopg.errors.BadCopyFileFormat) and "missing data" in message
 
 
 def _error_line(exc: psycopg.Error) -> int | None:
@@ -161,12 +209,17 @@ def _is_blank_line_error(exc: psycopg.Error) -> bool:
     return isinstance(exc, psycopg.errors.BadCopyFileFormat) and context.endswith(': ""')
 
 
-def _copy_message(exc: psycopg.Error, line: int | None) -> str:
+def _copy_message(exc: Exception, line: int | None) -> str:
     if isinstance(
-        exc, psycopg.errors.CharacterNotInRepertoire | psycopg.errors.UntranslatableCharacter
+        exc,
+        psycopg.errors.CharacterNotInRepertoire
+        | psycopg.errors.UntranslatableCharacter
+        | UnicodeDecodeError,
     ):
         return "文件不是 UTF-8 编码的 CSV，请另存为 UTF-8 后重新导入"
     detail = str(exc.diag.message_primary or "")
+    if "extra data" in detail:
+        return TOO_MANY_CELLS
     if "newline" in detail or "carriage return" in detail:
         return "该行的换行符与前面的行不一致（文件中混用了不同的换行方式），请统一后另存为 CSV"
     if "extra data" in detail or "missing data" in detail:
@@ -176,6 +229,7 @@ def _copy_message(exc: psycopg.Error, line: int | None) -> str:
     return "无法读取该行（CSV 格式有误）"
 
 
+TOO_MANY_CELLS = "该行的列数多于表头（检查是否有多余的逗号、未闭合的引号）"
 CARDINALITY_VIOLATION = "21000"  # an upsert met the same key twice: a key repeated in the file
 
 

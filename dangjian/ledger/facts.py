@@ -296,3 +296,11 @@ def activity_months_drift(years: Iterable[int] | None = None, limit: int = 1000)
                 if len(drift) >= limit:
                     return drift
     return drift
+
+
+def orphan_dues() -> int:
+    """Dues rows whose member is not on the register (the key has no database constraint)."""
+    from dangjian.ledger.models import DuesPayment
+    from dangjian.members.models import Member
+
+    return DuesPayment.objects.exclude(member_id__in=Member.objects.values("id")).count()

@@ -2,29 +2,41 @@
 
 The file is read in chunks; each chunk is checked by the row-by-row rules of
 `sheet.MemberSheet` (so verdicts and messages are the same), its valid rows are staged in the
-database with their ID numbers and phones already encrypted, and an ID number repeated across
-chunks is found in SQL. Applying reads the staged rows back chunk by chunk through the same
-row-by-row writer (updates, transfers with history, posts, audit entries, rollups).
+database with their ID numbers and phones already encrypted and masked, and an ID number
+repeated across chunks is found in SQL.
+
+Applying writes the members new to the register set-based: one INSERT … SELECT of the staged
+rows (their ciphertexts as staged), one for their posts, then the audit entries, which are
+chained one by one, in batches. Members already on the register go through the row-by-row writer
+(updates, transfers with history, posts, audit entries). Member counts are recomputed once.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
+from django.utils import timezone
+
+from dangjian.accounts import audit
 from dangjian.core import pii
+from dangjian.core.idcard import mask_id_number, mask_phone
 from dangjian.imports import staging as st
 from dangjian.imports.registry import ImportContext, SheetResult
 from dangjian.imports.streaming import StreamingSheet
+from dangjian.members.models import Member
 from dangjian.members.rollups import refresh_member_counts
 from dangjian.members.sheet import (
     COLUMNS,
+    DEFAULT_ETHNICITY,
     DEFERRED_COUNTS,
     SHEET,
     MemberPlan,
     MemberRow,
     MemberSheet,
     load_existing,
+    member_snapshot,
 )
+from dangjian.members.signals import members_created
 from dangjian.members.validation import MemberData
 
 CHUNK_ROWS = 50_000
@@ -40,6 +52,8 @@ STAGED_COLUMNS = (
     "org_code",
     "posts",
     "phone_enc",
+    "id_masked",
+    "phone_masked",
     "existing",
 )
 STAGED_TABLE = "imp_stage_members"
@@ -60,7 +74,8 @@ class MemberStream(StreamingSheet):
         st.execute(
             f"""CREATE UNLOGGED TABLE {STAGED_TABLE} (n bigint, id_hash text, id_enc text,
             name text, gender text, birth_date date, join_date date, member_type text,
-            org_code text, posts text[], phone_enc text, existing bool)
+            org_code text, posts text[], phone_enc text, id_masked text, phone_masked text,
+            existing bool)
             WITH (autovacuum_enabled = false)"""
         )
         staged = st.StagedFile(SHEET, path, STAGED_TABLE, {})
@@ -90,25 +105,97 @@ class MemberStream(StreamingSheet):
             ctx.error(SHEET, n, "身份证号", duplicate_message(first))
 
     def apply(self, staged: st.StagedFile, ctx: ImportContext) -> SheetResult:
-        """Chunk by chunk through the row-by-row writer; only members found on the register
-        while checking are looked up again, and the member counts are recomputed once."""
-        total = SheetResult()
-        rowwise = MemberSheet()
+        """New members set-based, members already on the register row by row; the member
+        counts are recomputed once."""
         ctx.state[DEFERRED_COUNTS] = set()
-        for batch in st.fetch_batches(
-            f"SELECT {', '.join(STAGED_COLUMNS)} FROM {STAGED_TABLE} ORDER BY n"
-        ):
-            rows = [_member_row(values) for values in batch]
-            known = [r.data.id_number for r, values in zip(rows, batch, strict=True) if values[-1]]
-            ctx.state[SHEET] = MemberPlan(rows, load_existing(pii.hash_aliases(known)))
-            done = rowwise.apply(ctx)
-            total.created += done.created
-            total.updated += done.updated
-            total.unchanged += done.unchanged
-        ctx.state.pop(SHEET, None)
+        total = _apply_known(ctx)
+        total.created = _insert_new(ctx)
         if touched := ctx.state.pop(DEFERRED_COUNTS):
             refresh_member_counts(touched)
         return total
+
+
+def _apply_known(ctx: ImportContext) -> SheetResult:
+    """Rows of members found on the register while checking, through the row-by-row writer
+    (compare, update, transfer with history, posts, audit), chunk by chunk."""
+    total = SheetResult()
+    rowwise = MemberSheet()
+    for batch in st.fetch_batches(
+        f"SELECT {', '.join(STAGED_COLUMNS)} FROM {STAGED_TABLE} WHERE existing ORDER BY n"
+    ):
+        rows = [_member_row(values) for values in batch]
+        ctx.state[SHEET] = MemberPlan(
+            rows, load_existing(pii.hash_aliases(r.data.id_number for r in rows))
+        )
+        done = rowwise.apply(ctx)
+        total.created += done.created
+        total.updated += done.updated
+        total.unchanged += done.unchanged
+    ctx.state.pop(SHEET, None)
+    return total
+
+
+NEW_MEMBERS = f"""
+    FROM {STAGED_TABLE} s JOIN members_member m ON m.id_hash = s.id_hash
+    WHERE NOT s.existing"""
+
+
+def _insert_new(ctx: ImportContext) -> int:
+    """Members new to the register: their rows and posts in one statement each, then their
+    audit entries and the ledger facts, a batch at a time. Returns how many were created."""
+    now = timezone.now()
+    created = st.execute(
+        f"""INSERT INTO members_member (id_hash, id_enc, id_masked, name, gender, ethnicity,
+                birth_date, join_date, member_type, organization_id, phone_enc, phone_masked,
+                is_active, created_at, updated_at)
+            SELECT s.id_hash, s.id_enc, s.id_masked, s.name, s.gender, %s, s.birth_date,
+                s.join_date, s.member_type, o.id, s.phone_enc, s.phone_masked, true, %s, %s
+            FROM {STAGED_TABLE} s JOIN orgs_organization o ON o.code = s.org_code
+            WHERE NOT s.existing ORDER BY s.n""",
+        (DEFAULT_ETHNICITY, now, now),
+    )
+    if not created:
+        return 0
+    st.execute(
+        f"""INSERT INTO members_memberpost (member_id, organization_id, post)
+            SELECT m.id, m.organization_id, p.post
+            FROM {STAGED_TABLE} s JOIN members_member m ON m.id_hash = s.id_hash
+            CROSS JOIN LATERAL unnest(s.posts) AS p(post)
+            WHERE NOT s.existing"""
+    )
+    ctx.state[DEFERRED_COUNTS] |= {
+        org_id for (org_id,) in st.fetch_rows(f"SELECT DISTINCT m.organization_id {NEW_MEMBERS}")
+    }
+    for batch in st.fetch_batches(
+        f"""SELECT m.id, o.path, s.org_code, s.name, s.gender, s.birth_date, s.join_date,
+            s.member_type, s.posts, s.id_masked, s.phone_masked
+            FROM {STAGED_TABLE} s JOIN members_member m ON m.id_hash = s.id_hash
+            JOIN orgs_organization o ON o.id = m.organization_id
+            WHERE NOT s.existing ORDER BY s.n"""
+    ):
+        audit.record(ctx.actor, [_created(values) for values in batch])
+        members_created.send(Member, member_ids=[values[0] for values in batch])
+    return created
+
+
+def _created(values: tuple) -> audit.Change:
+    (
+        member_id,
+        org_path,
+        org_code,
+        name,
+        gender,
+        birth,
+        join,
+        kind,
+        posts,
+        id_masked,
+        phone_masked,
+    ) = values
+    after = member_snapshot(
+        id_masked, name, gender, birth, join, kind, org_code, posts, phone_masked
+    )
+    return audit.Change(audit.Action.CREATE, "党员", member_id, name, org_path, after=after)
 
 
 def _staged(row: MemberRow) -> tuple:
@@ -125,11 +212,13 @@ def _staged(row: MemberRow) -> tuple:
         row.org_code,
         list(d.posts),
         pii.encrypt(d.phone),
+        mask_id_number(d.id_number),
+        mask_phone(d.phone),
     )
 
 
 def _member_row(values: tuple) -> MemberRow:
-    n, id_hash, id_enc, name, gender, birth, join, kind, org_code, posts, phone_enc = values[:-1]
+    n, id_hash, id_enc, name, gender, birth, join, kind, org_code, posts, phone_enc = values[:11]
     data = MemberData(
         pii.decrypt(id_enc), name, gender, birth, join, kind, tuple(posts), pii.decrypt(phone_enc)
     )

@@ -39,6 +39,7 @@ COLUMNS = (
 )
 BATCH = 5000
 DEFERRED_COUNTS = "党员_deferred_counts"
+DEFAULT_ETHNICITY = "汉族"  # the §5 sheet has no 民族 column
 
 
 @dataclass
@@ -299,7 +300,7 @@ class MemberSheet(SheetImporter):
                     mask_id_number(r.data.id_number),
                     r.data.name,
                     r.data.gender,
-                    "汉族",
+                    DEFAULT_ETHNICITY,
                     r.data.birth_date,
                     r.data.join_date,
                     r.data.member_type,
@@ -395,17 +396,17 @@ class MemberSheet(SheetImporter):
     @staticmethod
     def _snapshot_row(row: MemberRow) -> dict:
         d = row.data
-        return {
-            "身份证号": mask_id_number(d.id_number),
-            "姓名": d.name,
-            "性别": d.gender,
-            "出生日期": d.birth_date.isoformat(),
-            "入党日期": d.join_date.isoformat(),
-            "党员类型": d.member_type,
-            "所在组织编码": row.org_code,
-            "党内职务": "、".join(d.posts),
-            "手机号": mask_phone(d.phone),
-        }
+        return member_snapshot(
+            mask_id_number(d.id_number),
+            d.name,
+            d.gender,
+            d.birth_date,
+            d.join_date,
+            d.member_type,
+            row.org_code,
+            d.posts,
+            mask_phone(d.phone),
+        )
 
     @staticmethod
     def _snapshot_existing(ex: ExistingMember, phone: str) -> dict:
@@ -471,3 +472,20 @@ class MemberSheet(SheetImporter):
                 "、".join(held),
                 pii.decrypt(phone_enc) if reveal_pii else phone_masked,
             )
+
+
+def member_snapshot(
+    id_masked, name, gender, birth_date, join_date, member_type, org_code, posts, phone_masked
+) -> dict:
+    """A member as the audit log shows it after a change (personal data masked)."""
+    return {
+        "身份证号": id_masked,
+        "姓名": name,
+        "性别": gender,
+        "出生日期": birth_date.isoformat(),
+        "入党日期": join_date.isoformat(),
+        "党员类型": member_type,
+        "所在组织编码": org_code,
+        "党内职务": "、".join(posts),
+        "手机号": phone_masked,
+    }

@@ -1,32 +1,37 @@
 """QR codes and printable posters of rated targets (一码统管, SPEC §5b): the code's URL, its SVG
-and PNG (segno), an A4 PDF poster per target (name, QR, one line of instructions; reportlab
-with the Adobe CJK font STSong-Light, which PDF readers supply, so no font file is embedded),
-and the set written by `manage.py export_qr` and the page's download: a poster per target and
-targets.csv (code, name, org_code, url)."""
+and PNG (segno), an A4 PDF poster per target (a red band, the target's name sized to fit, its
+organization, the QR code as vector SVG, one line of instructions, the code and the address;
+the template rating/poster.html rendered by WeasyPrint with the Noto CJK fonts embedded, see
+dangjian/core/pdf.py), and the set written by `manage.py export_qr` and the page's download: a
+poster per target and targets.csv (code, name, org_code, url)."""
 
 from __future__ import annotations
 
 import csv
 import io
+import math
+import unicodedata
 import zipfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
 import segno
 from django.conf import settings
+from django.template.loader import render_to_string
 from django.utils import timezone
-from reportlab.lib.pagesizes import A4
-from reportlab.lib.units import mm
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.cidfonts import UnicodeCIDFont
-from reportlab.pdfgen import canvas
+from django.utils.safestring import SafeString, mark_safe
 
+from dangjian.core import pdf
 from dangjian.rating.models import RatedTarget
 
-FONT = "STSong-Light"
 INSTRUCTIONS = "请用手机扫一扫，为我们的服务打分（无需登录，可留言反映问题）"
 CSV_COLUMNS = ("code", "name", "org_code", "url")
-_font_ready = False
+# The poster's text box (rating/poster.html: 174 mm wide, the name's 42 mm high) in points,
+# and the name's sizes: as large as 44 pt on one line, one line down to 30 pt, then about two
+# lines, never below 14 pt.
+BOX_PT, NAME_BOX_PT = 174 / 25.4 * 72, 42 / 25.4 * 72
+NAME_PT, NAME_ONE_LINE_PT, NAME_LEAST_PT = 44.0, 30.0, 14.0
+CHUNK = 50  # posters laid out together (bounds the memory of a province's export)
 
 
 def base_url(request=None) -> str:
@@ -60,83 +65,75 @@ def png_bytes(url: str) -> bytes:
     return out.getvalue()
 
 
-def _font() -> str:
-    global _font_ready
-    if not _font_ready:
-        pdfmetrics.registerFont(UnicodeCIDFont(FONT))
-        _font_ready = True
-    return FONT
+def poster_svg(url: str) -> SafeString:
+    """The QR code as an inline SVG element for the poster: vector modules, sized by the
+    poster's stylesheet, with a quiet zone of two modules."""
+    out = io.BytesIO()
+    qr_code(url).save(
+        out, kind="svg", scale=1, border=2, xmldecl=False, svgns=True, omitsize=True, nl=False
+    )
+    return mark_safe(out.getvalue().decode("ascii"))  # segno's own markup, ASCII only
 
 
-def _fit(text: str, size: float, width: float) -> float:
-    """The largest font size up to `size` at which `text` fits in `width`."""
-    while size > 10 and pdfmetrics.stringWidth(text, FONT, size) > width:
-        size -= 1
-    return size
+def _ems(text: str) -> float:
+    """The width of `text` in ems of Noto Sans CJK: a Chinese character or full-width sign is
+    one em, Latin letters and digits about 0.6."""
+    return sum(1.0 if unicodedata.east_asian_width(ch) in "WF" else 0.6 for ch in text) or 1.0
 
 
-def _draw_poster(pdf: canvas.Canvas, target: RatedTarget, org_name: str, url: str) -> None:
-    """One A4 page: a red band, the target's name, its organization, the QR code drawn as
-    vector squares, the instructions, the code and the address in small print."""
-    font = _font()
-    width, height = A4
-    margin = 20 * mm
-    pdf.setFillColorRGB(0.698, 0.133, 0.133)
-    pdf.rect(0, height - 38 * mm, width, 38 * mm, stroke=0, fill=1)
-    pdf.setFillColorRGB(1, 1, 1)
-    pdf.setFont(font, 30)
-    pdf.drawCentredString(width / 2, height - 24 * mm, "群众评议 · 扫码评价")
-    pdf.setFillColorRGB(0, 0, 0)
-    size = _fit(target.name, 34, width - 2 * margin)
-    pdf.setFont(font, size)
-    pdf.drawCentredString(width / 2, height - 60 * mm, target.name)
-    pdf.setFont(font, _fit(org_name, 16, width - 2 * margin))
-    pdf.setFillColorRGB(0.3, 0.3, 0.3)
-    pdf.drawCentredString(width / 2, height - 72 * mm, f"{org_name} · {target.get_kind_display()}")
+def fit_size(text: str, largest: float, one_line_least: float, least: float, width: float) -> float:
+    """The font size (pt) for `text` in a box `width` pt wide: the largest up to `largest` at
+    which it fits on one line; if that would be smaller than `one_line_least`, a size that
+    fills about two lines (wrapping loses some width at the break), never below `least`."""
+    ems = _ems(text)
+    one_line = width / ems
+    if one_line >= largest:
+        return largest
+    if one_line >= one_line_least:
+        return round(one_line - 0.5, 1)
+    return max(least, min(one_line_least, round(2 * width * 0.9 / ems - 0.5, 1)))
 
-    matrix = list(qr_code(url).matrix_iter(scale=1, border=2))
-    side = 130 * mm
-    cell = side / len(matrix)
-    left = (width - side) / 2
-    top = height - 82 * mm
-    pdf.setFillColorRGB(0, 0, 0)
-    for y, row in enumerate(matrix):
-        x = 0
-        while x < len(row):  # one rectangle per run of dark cells
-            if row[x]:
-                start = x
-                while x < len(row) and row[x]:
-                    x += 1
-                pdf.rect(
-                    left + start * cell,
-                    top - (y + 1) * cell,
-                    (x - start) * cell,
-                    cell,
-                    stroke=0,
-                    fill=1,
-                )
-            else:
-                x += 1
 
-    pdf.setFont(font, _fit(INSTRUCTIONS, 18, width - 2 * margin))
-    pdf.drawCentredString(width / 2, top - side - 14 * mm, INSTRUCTIONS)
-    pdf.setFont(font, 12)
-    pdf.setFillColorRGB(0.35, 0.35, 0.35)
-    pdf.drawCentredString(width / 2, top - side - 26 * mm, f"评议码 {target.code}")
-    pdf.drawCentredString(width / 2, top - side - 33 * mm, url)
-    pdf.setTitle(f"{target.name} 评议二维码")
-    pdf.showPage()
+def line_count(text: str, size: float, width: float) -> int:
+    """About how many lines `text` takes at `size` pt in a box `width` pt wide."""
+    return max(1, math.ceil(_ems(text) * size / width))
+
+
+def _poster(target: RatedTarget, org_name: str, base: str) -> dict:
+    url = target_url(target.code, base)
+    size = fit_size(target.name, NAME_PT, NAME_ONE_LINE_PT, NAME_LEAST_PT, BOX_PT)
+    height = line_count(target.name, size, BOX_PT) * size * 1.25  # line-height 1.25
+    return {
+        "target": target,
+        "org_name": org_name,
+        "url": url,
+        "svg": poster_svg(url),
+        "name_size": size,
+        "name_pad": round(max(0.0, (NAME_BOX_PT - height) / 2), 1),  # centred in its box
+        "org_size": fit_size(f"{org_name} · {target.get_kind_display()}", 16, 13, 10, BOX_PT),
+    }
+
+
+def poster_html(targets: Iterable[tuple[RatedTarget, str]], base: str) -> str:
+    """The posters of (target, organization name) pairs as one HTML document, a page each."""
+    posters = [_poster(target, org_name, base) for target, org_name in targets]
+    return render_to_string(
+        "rating/poster.html", {"posters": posters, "instructions": INSTRUCTIONS}
+    )
 
 
 def poster_pdf(targets: Iterable[tuple[RatedTarget, str]], base: str) -> bytes:
     """A PDF with one poster page per (target, organization name)."""
-    out = io.BytesIO()
-    pdf = canvas.Canvas(out, pagesize=A4, invariant=1)
-    pdf.setAuthor("智慧党建")
-    for target, org_name in targets:
-        _draw_poster(pdf, target, org_name, target_url(target.code, base))
-    pdf.save()
-    return out.getvalue()
+    return pdf.html_to_pdf(poster_html(targets, base))
+
+
+def poster_pdfs(rows: Sequence[RatedTarget], base: str) -> Iterator[tuple[RatedTarget, bytes]]:
+    """Each target's own poster PDF. The posters are laid out together, CHUNK at a time, and
+    each page is written as its own file: one layout instead of one per poster."""
+    for start in range(0, len(rows), CHUNK):
+        chunk = rows[start : start + CHUNK]
+        html = poster_html([(t, t.organization.name) for t in chunk], base)
+        yield from zip(chunk, pdf.html_to_page_pdfs(html), strict=True)
 
 
 def targets_csv(rows: Iterable[tuple[RatedTarget, str]], base: str) -> str:
@@ -160,10 +157,11 @@ def _rows(targets) -> list[RatedTarget]:
 
 def write_dir(targets, out: Path, base: str) -> int:
     """export_qr: a poster PDF per target and targets.csv in `out`; returns the count."""
+    pdf.check_fonts()
     out.mkdir(parents=True, exist_ok=True)
     rows = _rows(targets)
-    for t in rows:
-        (out / poster_filename(t)).write_bytes(poster_pdf([(t, t.organization.name)], base))
+    for t, document in poster_pdfs(rows, base):
+        (out / poster_filename(t)).write_bytes(document)
     (out / "targets.csv").write_text(
         targets_csv([(t, t.organization.code) for t in rows], base), encoding="utf-8"
     )
@@ -179,19 +177,46 @@ def _entry(name: str, when) -> zipfile.ZipInfo:
     return info
 
 
-def zip_bytes(targets, base: str) -> tuple[bytes, int]:
-    """The same set as a ZIP download (the page's 批量下载海报 button)."""
+class _Sink(io.RawIOBase):
+    """A write-only file that cannot seek, whose bytes are taken out as they arrive (zipfile
+    then writes each entry's sizes after its data)."""
+
+    def __init__(self):
+        super().__init__()
+        self._parts: list[bytes] = []
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data) -> int:
+        self._parts.append(bytes(data))
+        return len(data)
+
+    def take(self) -> bytes:
+        data = b"".join(self._parts)
+        self._parts.clear()
+        return data
+
+
+def zip_stream(targets, base: str) -> Iterator[bytes]:
+    """The same set as a ZIP download (the page's 批量下载海报 button), sent poster by poster
+    as they are drawn: a county's ZIP takes about twenty seconds, and a proxy in front would
+    give up on a silent answer that long. The targets are read, and the fonts checked
+    (PdfUnavailable), before the first byte."""
+    pdf.check_fonts()
     rows = _rows(targets)
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w") as archive:
-        for t in rows:
+
+    def chunks() -> Iterator[bytes]:
+        sink = _Sink()
+        with zipfile.ZipFile(sink, "w") as archive:
+            for t, document in poster_pdfs(rows, base):
+                archive.writestr(_entry(poster_filename(t), t.updated_at), document)
+                yield sink.take()
+            newest = max((t.updated_at for t in rows), default=None)
             archive.writestr(
-                _entry(poster_filename(t), t.updated_at),
-                poster_pdf([(t, t.organization.name)], base),
+                _entry("targets.csv", newest),
+                targets_csv([(t, t.organization.code) for t in rows], base),
             )
-        newest = max((t.updated_at for t in rows), default=None)
-        archive.writestr(
-            _entry("targets.csv", newest),
-            targets_csv([(t, t.organization.code) for t in rows], base),
-        )
-    return out.getvalue(), len(rows)
+        yield sink.take()
+
+    return chunks()

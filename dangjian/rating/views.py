@@ -8,7 +8,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponse
+from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 from dangjian.accounts.roles import Perm
 from dangjian.core.errors import BusinessError
 from dangjian.core.excel import xlsx_response
+from dangjian.core.pdf import PdfUnavailable
 from dangjian.core.views import (
     add_business_error,
     get_visible_or_404,
@@ -208,19 +209,32 @@ def target_edit(request, pk: int):
     return _target_form_page(request, org, form, target)
 
 
-def _download(content: bytes, content_type: str, filename: str) -> HttpResponse:
+def _download(content, content_type: str, filename: str) -> HttpResponse:
+    """An attachment: bytes, or an iterator of bytes sent as they come."""
     from urllib.parse import quote
 
-    response = HttpResponse(content, content_type=content_type)
+    if isinstance(content, bytes):
+        response = HttpResponse(content, content_type=content_type)
+    else:
+        response = StreamingHttpResponse(content, content_type=content_type)
     response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
     return response
+
+
+def _no_pdf(request, org_id: int, error: PdfUnavailable):
+    """Back to the targets page with the reason (the fonts are missing) and its fix."""
+    messages.error(request, str(error))
+    return redirect(f"{reverse('rating:targets')}?org={org_id}")
 
 
 @login_required
 def poster(request, pk: int):
     """One target's printable poster (A4 PDF)."""
     target = _target(request, pk)
-    pdf = qr.poster_pdf([(target, target.organization.name)], qr.base_url(request))
+    try:
+        pdf = qr.poster_pdf([(target, target.organization.name)], qr.base_url(request))
+    except PdfUnavailable as error:
+        return _no_pdf(request, target.organization_id, error)
     return _download(pdf, "application/pdf", qr.poster_filename(target))
 
 
@@ -229,8 +243,11 @@ def posters(request):
     """Every active target of the subtree: a poster per target and targets.csv, zipped."""
     org = chosen_org(request)
     filters = selectors.TargetFilters.from_params(request.GET)
-    content, _count = qr.zip_bytes(selectors.targets(org, filters), qr.base_url(request))
-    return _download(content, "application/zip", f"评议二维码-{org.name}.zip")
+    try:
+        chunks = qr.zip_stream(selectors.targets(org, filters), qr.base_url(request))
+    except PdfUnavailable as error:
+        return _no_pdf(request, org.pk, error)
+    return _download(chunks, "application/zip", f"评议二维码-{org.name}.zip")
 
 
 # --- ratings -------------------------------------------------------------------------------

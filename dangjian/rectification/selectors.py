@@ -83,6 +83,26 @@ def state_counts(org, filters: Filters, today: dt.date) -> dict[str, int]:
     return {state: found.get(state, 0) for state in State.values}
 
 
+@dataclass(frozen=True)
+class SubtreeSummary:
+    """Ledgers of a subtree by state, and their problems past the deadline, counted live (the
+    monthly bulletin states them as of its making; the dashboard reads its rollup instead)."""
+
+    by_state: dict[str, int]
+    overdue_problems: int
+
+    @property
+    def open(self) -> int:
+        return self.by_state[State.IN_PROGRESS]
+
+
+def subtree_summary(org, today: dt.date) -> SubtreeSummary:
+    """Two queries: the ledgers by state (every year), and the overdue problems."""
+    counts = state_counts(org, Filters(), today)
+    overdue = Problem.objects.in_subtree(org).overdue(today).order_by().count()
+    return SubtreeSummary(counts, overdue)
+
+
 def known_total(counts: dict[str, int], filters: Filters) -> int:
     """The number of rows of the listing, from the counts already read."""
     return counts[filters.state] if filters.state else sum(counts.values())

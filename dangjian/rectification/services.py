@@ -21,6 +21,7 @@ from dangjian.accounts import audit
 from dangjian.assessment.models import AssessmentResult, AssessmentRun
 from dangjian.core.bulk import lock_for_sequence
 from dangjian.core.errors import BusinessError
+from dangjian.core.signals import results_changed
 from dangjian.rectification.choices import (
     COUNTERMEASURE_MAX,
     NAME_MAX,
@@ -119,6 +120,13 @@ def _touch(rect: Rectification, now) -> None:
     rect.save(update_fields=["updated_at"])
 
 
+def _counts_changed(rect: Rectification) -> None:
+    """Tell the rollups (C16 dashboard) that the ledger's state or problems changed."""
+    results_changed.send(
+        Rectification, kind="rectification", years=[rect.year], org_ids=[rect.organization_id]
+    )
+
+
 # --- opening the ledgers of a year ---------------------------------------------------------
 
 
@@ -182,6 +190,7 @@ def open_rectifications(actor, year, today: dt.date | None = None) -> int:
             ]
         )
         ids = {r.organization_id: r.pk for r in made}
+        results_changed.send(Rectification, kind="rectification", years=[year], org_ids=list(ids))
         audit.record(
             actor,
             [
@@ -292,6 +301,7 @@ def add_problem(actor, rect: Rectification, data: ProblemInput) -> Problem:
             created_at=now,
         )
         _touch(rect, now)
+        _counts_changed(rect)
         audit.record(
             actor, [_change(audit.Action.CREATE, PROBLEM, row, rect, after=_problem_snapshot(row))]
         )
@@ -323,6 +333,7 @@ def update_problem(actor, row: Problem, data: ProblemInput) -> Problem:
             return row
         row.save(update_fields=["problem", "countermeasure", "due_on", "done", "done_on"])
         _touch(rect, now)
+        _counts_changed(rect)
         audit.record(
             actor, [_change(audit.Action.UPDATE, PROBLEM, row, rect, before=old, after=new)]
         )
@@ -348,6 +359,7 @@ def remove_problem(actor, row: Problem) -> None:
         )
         row.delete()
         _touch(rect, timezone.now())
+        _counts_changed(rect)
 
 
 # --- leaders -------------------------------------------------------------------------------
@@ -522,6 +534,7 @@ def transform(actor, rect: Rectification, opinion, acceptor) -> Rectification:
                 "updated_at",
             ]
         )
+        _counts_changed(rect)
         audit.record(
             actor,
             [
@@ -553,6 +566,7 @@ def consolidate(actor, rect: Rectification, note) -> Rectification:
         rect.consolidation_note = note
         rect.updated_at = now
         rect.save(update_fields=["state", "consolidated_at", "consolidation_note", "updated_at"])
+        _counts_changed(rect)
         audit.record(
             actor,
             [

@@ -59,6 +59,7 @@ def _pages(world) -> list[str]:
         reverse("notices:inbox"),
         reverse("dashboard:index"),
         reverse("dashboard:org", args=[org]) + "?wall=1",
+        reverse("reports:archive") + f"?org={s.county.pk}&sub=1",
         reverse("imports:page"),
         reverse("audit"),
         reverse("api-docs"),

@@ -13,7 +13,7 @@ from pathlib import Path
 from django.test import override_settings
 
 from dangjian.core import pii
-from dangjian.core.checks import check_content_security_policy
+from dangjian.core.checks import check_content_security_policy, check_pdf_fonts
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -58,3 +58,13 @@ def test_a_policy_that_allows_inline_scripts_is_reported():
     with override_settings(CONTENT_SECURITY_POLICY=relaxed):
         assert [w.id for w in check_content_security_policy(None)] == ["dangjian.W001"]
     assert check_content_security_policy(None) == []
+
+
+def test_missing_pdf_libraries_are_reported(monkeypatch):
+    from dangjian.core import pdf
+
+    assert check_pdf_fonts(None) == []  # the machine has both (scripts/setup installs them)
+    monkeypatch.setattr(pdf, "harfbuzz_subset_installed", lambda: False)
+    assert [w.id for w in check_pdf_fonts(None)] == ["dangjian.W003"]
+    monkeypatch.setattr(pdf, "cjk_fonts_installed", lambda: False)
+    assert [w.id for w in check_pdf_fonts(None)] == ["dangjian.W002", "dangjian.W003"]

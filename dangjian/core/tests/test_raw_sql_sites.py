@@ -24,6 +24,7 @@ REVIEWED = {
     "members/member_stream.py": "the streamed 党员 import's staging table and repeats",
     "rating/sql.py": "the public rating's one-statement insert and the satisfaction rollups",
     "demo/rating.py": "bulk demo ratings written in one statement",
+    "dashboard/sql.py": "the dashboard rollups rewritten set-based, columns from constants",
 }
 
 

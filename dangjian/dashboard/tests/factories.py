@@ -1,5 +1,6 @@
 """Stored results for dashboard tests: compliance branch-years rolled up as the engine does,
-assessment results through the assessment engine, rectification ledgers and problems."""
+assessment results through the assessment engine, rectification ledgers and problems; each
+brings the dashboard rollups up to date as the batches do."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from dangjian.assessment.engine import evaluate_assessment
 from dangjian.assessment.services import RecordInput, save_record
 from dangjian.compliance.engine import roll_up_subtrees
 from dangjian.compliance.models import BranchYear, ComplianceRun, SubtreeYear
+from dangjian.dashboard import rollups
 from dangjian.orgs.choices import BRANCH_TYPES
 from dangjian.orgs.models import Organization
 from dangjian.rectification.choices import State
@@ -42,6 +44,7 @@ def compliance(year: int, masks: dict[Organization, tuple[int, int, int]]) -> Co
             "actor_label": "测试",
         },
     )
+    rollups.refresh_results([year])
     return run
 
 
@@ -82,6 +85,7 @@ def rectification(org: Organization, year: int, state: str = State.IN_PROGRESS, 
         done_on=past,
         created_at=now,
     )
+    rollups.refresh_open_items()
     return rect
 
 

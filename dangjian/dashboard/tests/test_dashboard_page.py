@@ -1,15 +1,19 @@
 """The leader dashboard (C16): its figures equal counts computed here from the underlying
-tables, it stays inside the user's scope (another county's organization is a 404), its query
-count does not grow with the tree, the wall layout, the leader's home page and the public
-rating hook."""
+tables (results, ledgers, ratings and cases), every link and chart address it offers answers,
+it stays inside the user's scope (another county's organization is a 404), its query count
+does not grow with the tree or the rows, the wall layout and the leader's home page."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
+import re
 
 import pytest
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 from django.utils import timezone
 
 from conftest import client_for
@@ -17,13 +21,15 @@ from dangjian.accounts.models import User
 from dangjian.accounts.roles import Role
 from dangjian.assessment.models import AssessmentResult
 from dangjian.compliance.models import BranchYear
-from dangjian.dashboard import selectors
 from dangjian.dashboard.tests import factories as f
 from dangjian.members import services as member_services
 from dangjian.members.models import Member
 from dangjian.members.tests.factories import MemberDataFactory
 from dangjian.orgs.models import Organization
 from dangjian.orgs.tests.factories import make_org
+from dangjian.rating import rollups as rating_rollups
+from dangjian.rating.models import Case, Rating
+from dangjian.rating.tests.factories import make_target, rate
 from dangjian.rectification.choices import State
 from dangjian.rectification.models import Problem, Rectification
 
@@ -139,7 +145,7 @@ def test_children_ranked_and_linked_for_drill_down(client, officer, county):
     charts = json.loads(
         html.split('id="dashboard-data" type="application/json">')[1].split("</script>")[0]
     )
-    assert {(d["name"], d["value"], d["rate"]) for d in charts["treemap"]} == {
+    assert {(d["name"], d["value"], d["rate"]) for d in charts["map"]} == {
         (county.a.name, 5, 90.0),
         (county.t.name, 2, 50.0),
     }
@@ -209,9 +215,9 @@ def test_wall_mode_is_dark_full_screen_and_refreshes(client, officer, county):
         html.split('id="dashboard-data" type="application/json">')[1].split("</script>")[0]
     )
     assert charts["wall"] is True and charts["refresh"] == 300
-    assert all(d["url"].endswith("?wall=1") for d in charts["treemap"])
+    assert all(d["url"].endswith("?wall=1") for d in charts["map"])
     plain = client.get("/dashboard/").content.decode()
-    assert '"refresh": 0' in plain and "数据看板" in plain
+    assert '"refresh":0' in plain and "数据看板" in plain
 
 
 def test_leader_starts_at_the_dashboard(client, tree):
@@ -225,20 +231,144 @@ def test_officer_still_starts_at_the_tree(client, officer):
     assert client_for(client, officer).get("/").url == "/orgs/"
 
 
-def test_rating_section_hidden_until_wired(client, officer, county, monkeypatch):
-    c = client_for(client, officer)
-    assert selectors.rating_summary(county.root) is None
-    assert "群众满意度" not in c.get("/dashboard/").content.decode()
-    monkeypatch.setattr(
-        selectors, "rating_summary", lambda org: selectors.RatingSummary(0.95, 40, 3)
+def _rated(county):
+    """Ratings of a window in A1 and a station in T1 this month, two low scores opening cases
+    (one of them past its deadline) and one case last month; rating rollups refreshed."""
+    window, station = make_target(county.a1), make_target(county.t1, "新村便民服务站")
+    for score in (5, 5, 4, 3, 1):
+        rate(window, score)
+    for score in (5, 2):
+        rate(station, score)
+    Case.objects.filter(target=station).update(deadline=TODAY - dt.timedelta(days=3))
+    last_month = (TODAY.replace(day=1) - dt.timedelta(days=1)).replace(day=1)
+    rate(window, 1, comment="排队太久")
+    Rating.objects.filter(comment="排队太久").update(month=last_month)
+    Case.objects.filter(complaint="排队太久").update(month=last_month)
+    rating_rollups.refresh_all(TODAY)
+    return window, station
+
+
+def _raw_rating(org):
+    """Satisfaction and cases of `org`'s subtree counted from the raw rows (by the rated
+    target's organization, as the rating rollups count them)."""
+    inside = {"target__organization__path__startswith": org.path}
+    ratings = Rating.objects.filter(counted=True, month__year=TODAY.year, **inside)
+    this_month = ratings.filter(month=TODAY.replace(day=1))
+    cases = Case.objects.filter(**inside)
+    return {
+        "ratings": ratings.count(),
+        "satisfied": ratings.filter(score__gte=4).count(),
+        "month_ratings": this_month.count(),
+        "month_satisfied": this_month.filter(score__gte=4).count(),
+        "open": cases.exclude(state="closed").count(),
+        "overdue": sum(1 for c in cases if c.is_overdue(TODAY)),
+    }
+
+
+@pytest.mark.parametrize("which", ["root", "a", "t1"])
+def test_satisfaction_and_cases_equal_the_raw_rows(client, officer, county, which):
+    _rated(county)
+    org = getattr(county, which)
+    response = client_for(client, officer).get(f"/dashboard/{org.pk}/")
+    rating = response.context["board"].rating
+    raw = _raw_rating(org)
+    total = rating.total
+    assert (total.ratings, total.satisfied, total.month_ratings, total.month_satisfied) == (
+        raw["ratings"],
+        raw["satisfied"],
+        raw["month_ratings"],
+        raw["month_satisfied"],
     )
-    html = c.get("/dashboard/").content.decode()
-    assert "群众满意度" in html and 'data-kpi="open-complaints">3<' in html
+    assert (total.open_cases, total.overdue_cases) == (raw["open"], raw["overdue"])
+    html = response.content.decode()
+    assert f'data-kpi="open-complaints">{raw["open"]}<' in html
+    assert f'data-kpi="overdue-cases">{raw["overdue"]}<' in html
+    overdue = response.context["board"].rectification.overdue_problems + raw["overdue"]
+    assert f'data-kpi="overdue">{overdue}<' in html
+
+
+def test_children_ranked_by_satisfaction(client, officer, county):
+    _rated(county)
+    board = client_for(client, officer).get("/dashboard/").context["board"]
+    expected = []
+    for child in (county.a, county.t):
+        raw = _raw_rating(child)
+        expected.append((child, round(raw["satisfied"] / raw["ratings"] * 100, 1)))
+    expected.sort(key=lambda pair: (-pair[1], pair[0].path))
+    assert [(r.org, r.satisfaction_percent) for r in board.satisfaction_ranking] == expected
+    raw = _raw_rating(county.root)
+    month = round(raw["month_satisfied"] / raw["month_ratings"] * 100, 1)
+    assert board.rating.trend[TODAY.month - 1] == month
+
+
+def test_no_ratings_no_satisfaction(client, officer, county):
+    response = client_for(client, officer).get("/dashboard/")
+    assert response.context["board"].rating is None
+    html = response.content.decode()
+    assert "本年暂无群众评价" in html and 'data-ranking="satisfaction"' not in html
+
+
+_HREF = re.compile(r'href="(/[^"]*)"')
+
+
+def _dashboard_links(html: str) -> set[str]:
+    body = html.split('id="dashboard"', 1)[1].split('id="dashboard-data"')[0]
+    links = {h.replace("&amp;", "&") for h in _HREF.findall(body)}
+    charts = json.loads(
+        html.split('id="dashboard-data" type="application/json">')[1].split("</script>")[0]
+    )
+    links |= {u for u in charts.get("trend", {}).get("urls", []) if u}
+    links |= {d["url"] for d in charts.get("classes", [])}
+    links |= set(charts.get("grades", {}).get("urls", []))
+    for node in charts["map"]:
+        links.add(node["url"])
+        links |= {child["url"] for child in node.get("children", [])}
+    return links
+
+
+@pytest.mark.parametrize("which", ["root", "a"])
+def test_every_figure_leads_somewhere_that_answers(client, officer, county, which):
+    """Each link and chart address of the dashboard (the drill-downs to child dashboards and
+    to the records behind a figure) answers 200 for the same user."""
+    _rated(county)
+    c = client_for(client, officer)
+    org = getattr(county, which)
+    links = _dashboard_links(c.get(f"/dashboard/{org.pk}/").content.decode())
+    kinds = {link.split("?")[0] for link in links}
+    for name in (
+        "members:list",
+        "compliance:branches",
+        "compliance:warnings",
+        "rating:satisfaction",
+        "rating:cases",
+        "rectification:list",
+        "assessment:results",
+    ):
+        assert reverse(name) in kinds, name
+    for link in sorted(links):
+        assert c.get(link).status_code == 200, link
+
+
+def test_the_map_reaches_grandchildren(client, officer, county):
+    board_html = client_for(client, officer).get("/dashboard/").content.decode()
+    charts = json.loads(
+        board_html.split('id="dashboard-data" type="application/json">')[1].split("</script>")[0]
+    )
+    a = next(node for node in charts["map"] if node["name"] == county.a.name)
+    assert {(g["name"], g["value"]) for g in a["children"]} == {
+        (county.a1.name, 3),
+        (county.a2.name, 2),
+    }
+    assert {g["url"] for g in a["children"]} == {
+        f"/dashboard/{county.a1.pk}/",
+        f"/dashboard/{county.a2.pk}/",
+    }
 
 
 def _grow(root, committees: int, branches: int, year: int) -> None:
     """A county of `committees` committees with `branches` branches each, every one with a
-    member, a compliance year, an assessment result and a rectification ledger."""
+    member, a compliance year, an assessment result, a rectification ledger (every third) and
+    a rated service station with two ratings (one opening a case)."""
     masks, by_org, orgs = {}, {}, []
     for i in range(committees):
         committee = make_org(root, "党委", "乡镇", name=f"第{i}镇党委")
@@ -249,20 +379,24 @@ def _grow(root, committees: int, branches: int, year: int) -> None:
             masks[branch] = (ALL, ALL if j % 2 else ALL & ~1, j % 3)
             by_org[branch] = str(60 + (i * branches + j) % 40)
             orgs.append(branch)
+            station = make_target(branch, f"{branch.name}便民服务站")
+            rate(station, 5)
+            rate(station, 2)
     f.compliance(YEAR, masks)
     f.scores(year - 1, by_org)
     f.scores(year, by_org)
     for branch in orgs[::3]:
         f.rectification(branch, year, overdue=1)
+    rating_rollups.refresh_all(TODAY)
 
 
-def _queries(client, url) -> int:
+def _queries(client, url) -> list[str]:
     with CaptureQueriesContext(connection) as ctx:
         assert client.get(url).status_code == 200
-    return len(ctx.captured_queries)
+    return [q["sql"] for q in ctx.captured_queries]
 
 
-def test_query_count_does_not_grow_with_the_tree(client, django_assert_max_num_queries):
+def test_query_count_does_not_grow_with_the_tree(client):
     small = make_org(None, "党委", "县(市区)", code="S", name="小县县委")  # an empty database
     _grow(small, 1, 2, LAST)
     user = User.objects.create_user(
@@ -272,12 +406,54 @@ def test_query_count_does_not_grow_with_the_tree(client, django_assert_max_num_q
     url = f"/dashboard/{small.pk}/"
     c.get(url)  # warm the session and content types
     few = _queries(c, url)
-    _grow(small, 6, 5, LAST)  # 6 more committees and 30 more branches
-    # Session and user (2), the organization (1), its children (1), the compliance run (1),
-    # SubtreeYear and leaf BranchYear rows (2), assessment runs, classes, grades, the
-    # children's scores, the class flow and last year's classes (6), the subtree totals (1),
-    # dues arrears (1), rectification states and overdue problems (2), breadcrumbs (1).
-    with django_assert_max_num_queries(few):
-        response = c.get(url)
+    _grow(small, 6, 5, LAST)  # 6 more committees, 30 more branches, stations and ratings
+    many = _queries(c, url)
+    # Session and user (2), the organization (1), its children (1) and grandchildren (1),
+    # the compliance run (1), SubtreeYear and leaf BranchYear rows of the subtree, children and
+    # grandchildren (2), the assessment runs (1), the dashboard's SubtreeResults and
+    # SubtreeOpenItems rows of the subtree and the children (2), the children's scores (1),
+    # satisfaction and cases per child and of the subtree (1), the subtree's satisfaction
+    # by month (1), the rollups' state (1), breadcrumbs (none at the scope's root).
+    assert len(many) == len(few) == 16, "\n".join(many)
+    response = c.get(url)
     assert len(response.context["board"].children) == 7
-    assert few <= 20
+    assert len(response.context["board"].satisfaction_ranking) == 7
+
+
+@pytest.fixture
+def cached(settings):
+    from django.core.cache import cache
+
+    settings.DASHBOARD_CACHE_SECONDS = 60
+    cache.clear()
+    yield
+    cache.clear()
+
+
+def test_a_rendered_dashboard_is_reused_until_a_batch_changes_it(
+    client, officer, committee_admin, county, cached, django_capture_on_commit_callbacks
+):
+    def board(response) -> str:  # the page around it carries a fresh CSRF token each time
+        html = response.content.decode()
+        return html[html.index('<div class="dash') : html.index("</main>")]
+
+    c = client_for(client, officer)
+    url = f"/dashboard/{county.a.pk}/"
+    first = board(c.get(url))
+    again = _queries(c, url)
+    # session, user and second factor (3), the user's scope and the organization (2): nothing
+    # of the dashboard is read again
+    assert len(again) == 5, "\n".join(again)
+    assert board(c.get(url)) == first
+    # another reader with another scope: the breadcrumbs start at their scope
+    other = board(client_for(Client(), committee_admin).get(url))
+    assert "dash-crumbs" in first and "dash-crumbs" not in other
+    # an evaluation commits: the next reader gets the new figures
+    with django_capture_on_commit_callbacks(execute=True):
+        f.scores(LAST, {county.a1: "99"})
+    assert board(c.get(url)) != first
+    assert len(_queries(c, url)) == 5
+    # scope is checked before the cache is read
+    assert (
+        client_for(Client(), committee_admin).get(f"/dashboard/{county.t.pk}/").status_code == 404
+    )

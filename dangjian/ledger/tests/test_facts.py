@@ -490,3 +490,18 @@ def test_deleting_a_member_deletes_its_facts(tree, members):
     gone.delete()
     assert not MemberYear.objects.filter(member_id=gone.pk).exists()
     assert_exact()
+
+
+def test_dues_of_a_member_not_on_the_register_are_reported(tree, members, officer):
+    from dangjian.ledger.models import DuesPayment
+    from dangjian.members.models import Member
+
+    services.save_month_dues(
+        officer, tree.a1, Month(LAST_YEAR, 3), [DuesEntry(members.a1[0].pk, 100, 100)]
+    )
+    assert "汇总与原始记录一致" in check()
+    missing = (Member.objects.order_by("-id").values_list("id", flat=True).first() or 0) + 1000
+    DuesPayment.objects.filter(member=members.a1[0]).update(member_id=missing)  # no constraint
+
+    with pytest.raises(CommandError, match="有 1 条党费记录的党员不在党员名册中"):
+        check()

@@ -150,6 +150,36 @@ def test_a_broken_csv_line_is_named(tmp_path, settings, tree, members):
     assert DuesPayment.objects.count() == 0
 
 
+def test_short_rows_are_padded_both_ways(tmp_path, settings, tree, members):
+    """Trailing empty cells left out (as some editors save them) read as empty, streamed too."""
+    meetings = [*good_meetings(), ["A1", "党课", f"{LAST_YEAR}-05-01", "讲党课", 3]]
+    dues = [*good_dues(members), [members.a1[0].id_number, f"{LAST_YEAR}-09"]]
+    streamed, rowwise = _both_ways(tmp_path, settings, {"组织生活": meetings}, "meetings")
+    assert streamed.ok and rowwise.ok  # 到会人数 is optional
+    assert streamed.results["组织生活"].created == rowwise.results["组织生活"].created == 5
+    streamed, rowwise = _both_ways(tmp_path, settings, {"党费": dues}, "dues")
+    assert _issues(streamed) == _issues(rowwise)
+    assert {(i.row, i.column) for i in streamed.issues} == {(5, "应交金额"), (5, "实交金额")}
+
+    blank = csv_dir(tmp_path / "blank", {"党费": good_dues(members)})
+    with (blank / "党费.csv").open("a", encoding="utf-8") as handle:
+        handle.write(f"\r\n{members.a1[0].id_number},{LAST_YEAR}-13,10,10\r\n")
+    settings.IMPORT_STREAMING = False
+    rowwise = run_import(blank, dry_run=True)
+    settings.IMPORT_STREAMING = True
+    assert _issues(run_import(blank, dry_run=True)) == _issues(rowwise)
+    assert [i.row for i in rowwise.issues] == [6]  # the blank line keeps its number
+
+    directory = csv_dir(tmp_path / "long", {"党费": good_dues(members)})
+    with (directory / "党费.csv").open("a", encoding="utf-8") as handle:
+        handle.write(f"{members.a1[0].id_number},{LAST_YEAR}-10\r\n")  # short: read padded
+        handle.write(f"{members.a1[0].id_number},{LAST_YEAR}-11,10,10,多余\r\n")
+    outcome = run_import(directory)
+    assert [(i.sheet, i.row) for i in outcome.issues] == [("党费", 6)]
+    assert "列数多于表头" in outcome.issues[0].message
+    assert DuesPayment.objects.count() == 0
+
+
 def test_the_command_shows_a_progress_bar(tmp_path, tree, members, capsys):
     from django.core.management import call_command
 
@@ -172,6 +202,24 @@ def _members_state():
     return members, posts
 
 
+def _member_audit_since(mark: int) -> list:
+    """The audit entries of members created after entry `mark`, as the log shows them."""
+    from dangjian.accounts.models import AuditEntry
+
+    return sorted(
+        AuditEntry.objects.filter(id__gt=mark, object_type="党员").values_list(
+            "action", "object_repr", "org_path", "before", "after"
+        ),
+        key=repr,
+    )
+
+
+def _last_audit_id() -> int:
+    from dangjian.accounts.models import AuditEntry
+
+    return AuditEntry.objects.order_by("-id").values_list("id", flat=True).first() or 0
+
+
 def test_members_stream_in_chunks_with_the_same_verdicts(tmp_path, settings, monkeypatch):
     from dangjian.imports.tests.test_import_workbook import ORGS, good_members, member_row
     from dangjian.members import member_stream
@@ -192,17 +240,25 @@ def test_members_stream_in_chunks_with_the_same_verdicts(tmp_path, settings, mon
 
     settings.IMPORT_STREAMING = False
     sheets = {"组织": ORGS, "党员": good_members()}
+    mark = _last_audit_id()
     assert run_import(csv_dir(tmp_path / "rowwise", sheets)).ok
     expected = _members_state()
+    expected_audit = _member_audit_since(mark)
+    assert len(expected_audit) == 20
     from dangjian.members.models import Member, MemberPost
 
     MemberPost.objects.all().delete()
     Member.objects.all().delete()
     settings.IMPORT_STREAMING = True
+    mark = _last_audit_id()
     outcome = run_import(csv_dir(tmp_path / "streamed", sheets))
     assert outcome.ok, outcome.issues
     assert outcome.results["党员"].created == 20
     assert _members_state() == expected
+    assert _member_audit_since(mark) == expected_audit
+    from dangjian.accounts.audit import verify_chain
+
+    assert verify_chain() is None
     from dangjian.members.rollups import member_counts_drift
 
     assert member_counts_drift() == []

@@ -1,8 +1,9 @@
 """SPEC §5b, §8: an acknowledged rating (201) is durably committed before the answer. The real
-production server (`manage.py serve`, gunicorn) runs on the PostgreSQL test database under a
-load of distinct devices; it is killed with SIGKILL in the middle of the load, started again,
-and every id acknowledged with 201, before and after the crash, must be in the database. Both
-HTTP servers `serve` offers are crashed."""
+production server (`manage.py serve`: granian by default, or gunicorn) runs on the PostgreSQL
+test database under a load of distinct devices; every process of it (serve, the HTTP server's
+main process and its workers) is killed with SIGKILL in the middle of the load, it is started
+again, and every id acknowledged with 201, before and after the crash, must be in the
+database. Both HTTP servers `serve` offers are crashed."""
 
 from __future__ import annotations
 
@@ -85,15 +86,29 @@ def start(env: dict[str, str], port: int, log, server: str) -> subprocess.Popen:
             if sock.connect_ex((HOST, port)) == 0:
                 return proc
         time.sleep(0.1)
-    os.killpg(proc.pid, signal.SIGKILL)
+    crash(proc)
     raise AssertionError("the server did not start")
 
 
-def stop(proc: subprocess.Popen, sig=signal.SIGTERM) -> None:
+def stop(proc: subprocess.Popen) -> None:
+    """SIGTERM to `serve`, which stops the HTTP server it runs (requests in flight finish)."""
     try:
-        os.killpg(proc.pid, sig)
+        os.killpg(proc.pid, signal.SIGTERM)
     except ProcessLookupError:
         return
+    proc.wait(timeout=30)
+
+
+def crash(proc: subprocess.Popen) -> None:
+    """SIGKILL to every process of the server: `serve` runs the HTTP server in a process group
+    of its own, inside the session the test started it in."""
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                if os.getsid(int(entry)) == proc.pid:
+                    os.kill(int(entry), signal.SIGKILL)
+            except OSError:
+                continue
     proc.wait(timeout=30)
 
 
@@ -180,7 +195,7 @@ def test_every_acknowledged_rating_survives_a_kill_9(tree, tmp_path, server):
         load.wait_for(300, 15)
         before_crash = len(load.acked)
         assert before_crash >= 100, f"only {before_crash} ratings acknowledged before the crash"
-        stop(proc, signal.SIGKILL)  # mid-load: requests are in flight
+        crash(proc)  # mid-load: requests are in flight
         crashed_at = len(load.acked)
         time.sleep(0.3)
         proc = start(env, port, log, server)

@@ -14,9 +14,9 @@ from django.core.management.base import CommandError
 from django.utils import timezone
 
 from dangjian.accounts.models import AuditEntry
+from dangjian.core.testing import embedded_fonts, pdf_pages
 from dangjian.rating import feed, rollups, services
 from dangjian.rating.tests.factories import make_target, rate
-from dangjian.rating.tests.pdf import page_texts
 from dangjian.schemes.choices import RaterKind
 from dangjian.schemes.facts import explain_org
 from dangjian.schemes.models import RaterScore
@@ -115,8 +115,12 @@ def test_export_qr_writes_posters_and_targets_csv(tree, rated, tmp_path):
     }
     posters = sorted(tmp_path.glob("*.pdf"))
     assert len(posters) == 2
-    [page] = page_texts((tmp_path / f"{a1.code}-财政局窗口.pdf").read_bytes())
-    assert "财政局窗口" in page and f"https://pj.example.cn/r/{a1.code}" in page
+    poster = (tmp_path / f"{a1.code}-财政局窗口.pdf").read_bytes()
+    [page] = pdf_pages(poster)
+    lines = page.splitlines()
+    assert "财政局窗口" in lines and f"https://pj.example.cn/r/{a1.code}" in lines
+    assert "财政局机关党支部 · 服务窗口" in lines and f"评议码 {a1.code}" in lines
+    assert any("NotoSansCJK" in font.replace("-", "") for font in embedded_fonts(poster))
 
 
 def test_export_qr_by_subtree_and_its_refusals(tree, rated, tmp_path):

@@ -13,14 +13,16 @@ import zipfile
 import pytest
 from django.utils import timezone
 from openpyxl import load_workbook
+from pypdf import PdfReader
 
 from conftest import client_for
 from dangjian.accounts.models import AuditEntry
-from dangjian.rating import rollups, services
+from dangjian.core import pdf
+from dangjian.core.testing import embedded_fonts, pdf_pages
+from dangjian.rating import qr, rollups, services
 from dangjian.rating.choices import CaseState
 from dangjian.rating.models import Case, RatedTarget
 from dangjian.rating.tests.factories import make_target, rate
-from dangjian.rating.tests.pdf import page_texts, streams
 
 pytestmark = pytest.mark.django_db
 
@@ -137,20 +139,35 @@ def test_the_poster_is_a_pdf_with_the_name_and_the_qr(client, officer, world):
     client_for(client, officer)
     response = client.get(f"/rating/targets/{a1.pk}/poster/")
     assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
-    assert response.content.startswith(b"%PDF") and b"STSong-Light" in response.content
-    [page] = page_texts(response.content)
-    assert page[1] == "财政局办事窗口" and "财政局机关党支部" in page[2]
-    assert any("扫一扫" in line for line in page)
-    assert f"http://testserver/r/{a1.code}" in page and f"评议码 {a1.code}" in page
-    # the QR code's dark cells, drawn as vector rectangles
-    assert sum(stream.count(b" re f") for stream in streams(response.content)) > 100
+    [page] = pdf_pages(response.content)
+    lines = page.splitlines()
+    assert "财政局办事窗口" in lines and "财政局机关党支部 · 服务窗口" in lines
+    assert qr.INSTRUCTIONS in lines
+    assert f"http://testserver/r/{a1.code}" in lines and f"评议码 {a1.code}" in lines
+    assert any("NotoSansCJK" in font.replace("-", "") for font in embedded_fonts(response.content))
+    # the QR code is drawn as vectors from its SVG (one move per run of dark modules)
+    content = PdfReader(io.BytesIO(response.content)).pages[0].get_contents().get_data()
+    assert content.count(b" m\n") > 100 and b"/Im" not in content
+
+
+def test_a_poster_without_fonts_says_how_to_install_them(client, officer, world, monkeypatch):
+    a1 = world[0]
+    monkeypatch.setattr(pdf, "cjk_fonts_installed", lambda: False)
+    client_for(client, officer)
+    response = client.get(f"/rating/targets/{a1.pk}/poster/", follow=True)
+    assert response.status_code == 200 and "fonts-noto-cjk" in response.content.decode()
+    response = client.get("/rating/targets/posters/", follow=True)
+    assert response.status_code == 200 and "fonts-noto-cjk" in response.content.decode()
 
 
 def test_the_posters_zip_holds_a_pdf_per_target_and_targets_csv(client, officer, world):
     a1, t1, *_ = world
     client_for(client, officer)
     response = client.get("/rating/targets/posters/")
-    archive = zipfile.ZipFile(io.BytesIO(response.content))
+    assert response.status_code == 200 and response["Content-Type"] == "application/zip"
+    content = b"".join(response.streaming_content)  # sent poster by poster
+    archive = zipfile.ZipFile(io.BytesIO(content))
+    assert archive.testzip() is None
     names = archive.namelist()
     assert "targets.csv" in names and len([n for n in names if n.endswith(".pdf")]) == 2
     rows = list(csv.reader(io.StringIO(archive.read("targets.csv").decode("utf-8-sig"))))
@@ -161,6 +178,11 @@ def test_the_posters_zip_holds_a_pdf_per_target_and_targets_csv(client, officer,
             [t1.code, t1.name, "T1", f"http://testserver/r/{t1.code}"],
         ]
     )
+    [page] = pdf_pages(archive.read(f"{t1.code}-新村便民服务站.pdf"))
+    assert "新村便民服务站" in page and "便民服务站" in page and qr.INSTRUCTIONS in page
+    # the same targets give the same archive
+    again = b"".join(client.get("/rating/targets/posters/").streaming_content)
+    assert again == content
 
 
 def test_ratings_export_masks_phones_and_is_logged(client, officer, world):

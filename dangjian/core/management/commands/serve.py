@@ -1,10 +1,13 @@
-"""`manage.py serve`: the production server (gunicorn, or granian with `--server granian` or
-DANGJIAN_SERVER=granian; DEBUG off, static files by WhiteNoise) and the task worker (huey) that
-runs the scheduled reminders, both stopped together.
+"""`manage.py serve` (SPEC §5b): the production server (granian, or gunicorn with `--server
+gunicorn` or DANGJIAN_SERVER=gunicorn; DEBUG off, static files by WhiteNoise) and the task
+worker (huey) that runs the scheduled reminders, both stopped together (Ctrl+C or SIGTERM:
+requests in progress finish, for up to 20 s).
 
 granian (HTTP in Rust, the WSGI application in a pool of threads per worker) spends about half
-of gunicorn's CPU per request, which matters for the public rating endpoint (SPEC §7: hundreds
-of ratings a second on two cores; see bench/README.md)."""
+of gunicorn's CPU per request, which is what lets the public rating endpoint reach 1,000
+ratings a second on two cores (SPEC §7; see bench/README.md). Its workers default to one per
+core: with a worker per thread of work the GIL is not the limit, and more workers than cores
+only add switching (gunicorn's threads wait on the GIL, so it keeps two workers per core)."""
 
 from __future__ import annotations
 
@@ -17,7 +20,15 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
-SERVERS = ("gunicorn", "granian")
+SERVERS = ("granian", "gunicorn")
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
+
+
+def default_workers(server: str) -> int:
+    """Worker processes when --workers is not given: one per core for granian, two for
+    gunicorn; at least two, so one busy worker never holds up the others' requests."""
+    cores = os.cpu_count() or 1
+    return max(2, cores if server == "granian" else cores * 2)
 
 
 def gunicorn_args(host: str, port: int, workers: int, threads: int) -> list[str]:
@@ -26,6 +37,8 @@ def gunicorn_args(host: str, port: int, workers: int, threads: int) -> list[str]
         "-m",
         "gunicorn",
         "config.wsgi:application",
+        "--chdir",
+        str(settings.BASE_DIR),
         "--bind",
         f"{host}:{port}",
         "--workers",
@@ -50,6 +63,8 @@ def granian_args(host: str, port: int, workers: int, threads: int) -> list[str]:
         "granian",
         "--interface",
         "wsgi",
+        "--working-dir",
+        str(settings.BASE_DIR),
         "config.wsgi:application",
         "--host",
         host,
@@ -68,27 +83,48 @@ def granian_args(host: str, port: int, workers: int, threads: int) -> list[str]:
     ]
 
 
+def _die_with_parent() -> None:
+    """In a child, before it runs: SIGTERM when `serve` dies, even by SIGKILL (Linux), so the
+    server never outlives it. The child runs in a process group of its own: a Ctrl+C in the
+    terminal (SIGINT to the whole foreground group) reaches `serve` alone, which passes one
+    SIGTERM on. granian's workers, hit by the terminal's SIGINT and then by their parent's
+    SIGTERM, refuse to stop until killed 20 s later; the same double signal can hang granian's
+    main process for good."""
+    if not sys.platform.startswith("linux"):
+        return
+    import ctypes
+
+    parent = os.getppid()
+    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+    if os.getppid() != parent:  # `serve` died before the line above
+        os.kill(os.getpid(), signal.SIGTERM)
+
+
 class Command(BaseCommand):
-    help = "以生产模式启动 Web 服务（gunicorn）。"
+    help = "以生产模式启动 Web 服务（默认 granian，可选 gunicorn）。"
 
     def add_arguments(self, parser):
         parser.add_argument("--host", default="127.0.0.1")
         parser.add_argument("--port", type=int, default=8000)
-        parser.add_argument("--workers", type=int, default=max(2, (os.cpu_count() or 1) * 2))
+        parser.add_argument(
+            "--workers", type=int, help="进程数（默认 granian 每核 1 个，gunicorn 每核 2 个）"
+        )
         parser.add_argument("--threads", type=int, default=4)
         parser.add_argument(
             "--server",
             choices=SERVERS,
             default=settings.SERVER,
-            help="HTTP 服务器：gunicorn 或 granian（默认取 DANGJIAN_SERVER）",
+            help="HTTP 服务器：granian 或 gunicorn（默认取 DANGJIAN_SERVER，未设置时为 granian）",
         )
         parser.add_argument(
             "--no-worker", action="store_true", help="不启动后台任务进程（定时提醒）"
         )
 
-    def handle(self, host, port, workers, threads, no_worker=False, server="gunicorn", **options):
+    def handle(self, host, port, workers, threads, no_worker=False, server=None, **options):
         if settings.DEBUG:
             raise CommandError("生产服务不能在 DANGJIAN_DEBUG=true 时启动")
+        server = server or settings.SERVER
+        workers = default_workers(server) if workers is None else workers
         if not 0 < port < 65536 or workers < 1 or threads < 1:
             raise CommandError("端口、进程数或线程数无效")
         call_command("collectstatic", interactive=False, verbosity=0)
@@ -98,16 +134,28 @@ class Command(BaseCommand):
         args = (granian_args if server == "granian" else gunicorn_args)(
             host, port, workers, threads
         )
-        if no_worker:
-            os.execv(sys.executable, args)
-        manage = [sys.executable, sys.argv[0]] if sys.argv[0].endswith("manage.py") else None
-        worker_cmd = [*(manage or [sys.executable, "-m", "django"]), "run_huey", "--workers", "1"]
-        children = [subprocess.Popen(args), subprocess.Popen(worker_cmd)]
+        commands = [args]
+        if not no_worker:
+            manage = [sys.executable, sys.argv[0]] if sys.argv[0].endswith("manage.py") else None
+            commands.append(
+                [*(manage or [sys.executable, "-m", "django"]), "run_huey", "--workers", "1"]
+            )
+        children = [
+            subprocess.Popen(command, process_group=0, preexec_fn=_die_with_parent)
+            for command in commands
+        ]
+        signalled: list[int] = []
 
-        def stop(signum, _frame):
+        def stop(_signum=None, _frame=None):
+            """The first Ctrl+C or SIGTERM: one SIGTERM to each child (the server finishes
+            its requests, for up to 20 s); a second one: SIGKILL to their groups."""
+            signalled.append(1)
             for child in children:
                 if child.poll() is None:
-                    child.send_signal(signal.SIGTERM)
+                    if len(signalled) == 1:
+                        child.send_signal(signal.SIGTERM)
+                    else:
+                        os.killpg(child.pid, signal.SIGKILL)
 
         signal.signal(signal.SIGTERM, stop)
         signal.signal(signal.SIGINT, stop)
@@ -117,7 +165,8 @@ class Command(BaseCommand):
                 children[0].wait(timeout=1)
             except subprocess.TimeoutExpired:
                 continue
-        stop(signal.SIGTERM, None)
+        if not signalled:
+            stop()
         for child in children:
             child.wait()
         sys.exit(children[0].returncode or 0)

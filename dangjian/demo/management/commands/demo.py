@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
 
+from dangjian.demo.bulletins import install_demo_bulletins
 from dangjian.demo.generate import SIZES
 from dangjian.demo.load import (
     ensure_demo_users,
@@ -45,6 +47,8 @@ class Command(BaseCommand):
         if no_users:
             return
         self.stdout.write(send_demo_reminders())
+        for line in install_demo_bulletins(timezone.localdate()):
+            self.stdout.write(f"通报归档：{line}")
         accounts = ensure_demo_users()
         with_factor = [a for a in accounts if a.totp_secret]
         if with_factor:

@@ -1,5 +1,6 @@
-"""`manage.py export_qr --out DIR`: a printable A4 poster (PDF) per rated target and
-DIR/targets.csv with the columns code, name, org_code, url (SPEC §5b)."""
+"""`manage.py export_qr --out DIR`: a printable A4 poster (PDF, WeasyPrint with the Noto CJK
+font embedded) per rated target and DIR/targets.csv with the columns code, name, org_code, url
+(SPEC §5b)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+from dangjian.core.pdf import PdfUnavailable
 from dangjian.orgs.models import Organization
 from dangjian.rating import qr
 from dangjian.rating.models import RatedTarget
@@ -33,5 +35,10 @@ class Command(BaseCommand):
         base = (base_url or qr.base_url()).rstrip("/")
         if not base.startswith(("http://", "https://")):
             raise CommandError("网址前缀应以 http:// 或 https:// 开头")
-        count = qr.write_dir(targets, Path(out), base)
+        try:
+            count = qr.write_dir(targets, Path(out), base)
+        except PdfUnavailable as error:
+            raise CommandError(str(error)) from None
+        except OSError as error:
+            raise CommandError(f"无法写入输出目录 {out}：{error.strerror or error}") from None
         self.stdout.write(f"已导出 {count} 个评议对象的二维码海报和 targets.csv 到 {out}")

@@ -1,0 +1,158 @@
+"""`manage.py serve` (SPEC §5b): granian by default (gunicorn on request), a worker per core,
+run from any directory; the real thing started on a fresh SQLite database serves pages and
+WhiteNoise's static files, stops cleanly on Ctrl+C (SIGINT to the terminal's whole process
+group), and never outlives a `serve` killed with SIGKILL. (Crashes under load on PostgreSQL,
+for both servers: dangjian/rating/tests/test_durability.py.)"""
+
+from __future__ import annotations
+
+import http.client
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+
+from dangjian.core.management.commands import serve
+
+ROOT = Path(__file__).resolve().parents[3]
+HOST = "127.0.0.1"
+
+
+def test_granian_is_the_default_and_gunicorn_stays_selectable():
+    parser = serve.Command().create_parser("manage.py", "serve")
+    assert os.environ.get("DANGJIAN_SERVER", "granian") == settings.SERVER
+    assert parser.parse_args([]).server == settings.SERVER
+    assert parser.parse_args(["--server", "gunicorn"]).server == "gunicorn"
+    cores = os.cpu_count() or 1
+    assert serve.default_workers("granian") == max(2, cores)
+    assert serve.default_workers("gunicorn") == max(2, 2 * cores)
+    # both load the application from the project, whatever the current directory
+    assert str(settings.BASE_DIR) in serve.granian_args(HOST, 8000, 2, 4)
+    assert str(settings.BASE_DIR) in serve.gunicorn_args(HOST, 8000, 2, 4)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind((HOST, 0))
+        return sock.getsockname()[1]
+
+
+def _get(port: int, path: str, headers=None) -> tuple[int, dict, bytes]:
+    conn = http.client.HTTPConnection(HOST, port, timeout=10)
+    try:
+        conn.request("GET", path, headers=headers or {})
+        response = conn.getresponse()
+        return response.status, dict(response.getheaders()), response.read()
+    finally:
+        conn.close()
+
+
+def _session(sid: int) -> list[int]:
+    pids = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                if os.getsid(int(entry)) == sid:
+                    pids.append(int(entry))
+            except OSError:
+                continue
+    return pids
+
+
+def _wait_gone(sid: int, seconds: float) -> bool:
+    deadline = time.monotonic() + seconds
+    while _session(sid) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return not _session(sid)
+
+
+@pytest.fixture(scope="module")
+def env(tmp_path_factory):
+    var_dir = tmp_path_factory.mktemp("serve")
+    values = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in ("DATABASE_URL", "DANGJIAN_SERVER", "DJANGO_SETTINGS_MODULE")
+    }
+    values.update(
+        DJANGO_SETTINGS_MODULE="config.settings",
+        DANGJIAN_VAR_DIR=str(var_dir),
+        DANGJIAN_DEBUG="false",
+        DANGJIAN_SECRET_KEY=settings.SECRET_KEY,
+        DANGJIAN_PII_KEY=settings.PII_KEY,
+    )
+    subprocess.run(
+        [sys.executable, str(ROOT / "manage.py"), "migrate", "-v0"], env=values, check=True
+    )
+    return values
+
+
+def _start(env, port: int, log) -> subprocess.Popen:
+    """`manage.py serve` with its defaults, from another directory, in a session of its own
+    (as a terminal runs it: Ctrl+C reaches the session's foreground group)."""
+    proc = subprocess.Popen(
+        [sys.executable, str(ROOT / "manage.py"), "serve", "--host", HOST, "--port", str(port)],
+        cwd=env["DANGJIAN_VAR_DIR"],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        assert proc.poll() is None, "serve exited"
+        try:
+            if _get(port, "/accounts/login/")[0] == 200:
+                return proc
+        except OSError:
+            time.sleep(0.2)
+    for pid in _session(proc.pid):
+        os.kill(pid, signal.SIGKILL)
+    raise AssertionError("serve did not answer within 60 s")
+
+
+def test_serve_answers_with_static_files_and_stops_on_ctrl_c(env, tmp_path):
+    port = _free_port()
+    log_path = tmp_path / "serve.log"
+    with open(log_path, "wb") as log:
+        proc = _start(env, port, log)
+        try:
+            status, _headers, page = _get(port, "/accounts/login/")
+            stylesheet = re.search(rb'href="(/static/[^"]+\.css)"', page)[1].decode()
+            status, headers, _body = _get(port, stylesheet, {"Accept-Encoding": "gzip"})
+            assert status == 200 and headers.get("content-encoding") == "gzip"
+            assert "immutable" in headers.get("cache-control", "")
+            assert _get(port, "/r/NOSUCH")[0] == 404
+            started = time.monotonic()
+            os.killpg(proc.pid, signal.SIGINT)  # Ctrl+C in the terminal
+            assert proc.wait(timeout=15) == 0
+            assert time.monotonic() - started < 10
+            assert _wait_gone(proc.pid, 5), "a process of serve outlived it"
+        finally:
+            for pid in _session(proc.pid):
+                os.kill(pid, signal.SIGKILL)
+    text = log_path.read_text(encoding="utf-8", errors="replace")
+    assert "（granian，" in text and "Traceback" not in text
+    assert "refused to gracefully stop" not in text
+
+
+def test_nothing_outlives_a_killed_serve(env, tmp_path):
+    port = _free_port()
+    with open(tmp_path / "serve.log", "wb") as log:
+        proc = _start(env, port, log)
+        try:
+            children = [pid for pid in _session(proc.pid) if pid != proc.pid]
+            assert len(children) >= 3  # granian, its workers, the task worker
+            proc.kill()
+            proc.wait(timeout=10)
+            assert _wait_gone(proc.pid, 25), "the server outlived serve"
+        finally:
+            for pid in _session(proc.pid):
+                os.kill(pid, signal.SIGKILL)

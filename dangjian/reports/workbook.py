@@ -1,0 +1,93 @@
+"""Writing a bulletin's Excel workbook (openpyxl write-only, so a province's lists stream):
+one sheet per section, a bold header, column widths, rates as Excel percentages and scores as
+numbers, so the figures can be sorted and charted again in Excel."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+
+PERCENT = "0.0%"
+SCORE = "0.00"
+HEADER_FONT = Font(bold=True)
+HEADER_FILL = PatternFill("solid", fgColor="F3E3E3")
+
+
+@dataclass(frozen=True)
+class Formatted:
+    """A value with its own number format (a rate in a column of mixed figures)."""
+
+    value: object
+    number_format: str
+
+
+def rate(value: float | None):
+    """A 0..1 rate shown as a percentage."""
+    return None if value is None else Formatted(value, PERCENT)
+
+
+@dataclass
+class Sheet:
+    """A sheet: title, header, rows; `formats` maps a column index to a number format
+    (PERCENT for 0..1 rates), `widths` gives column widths in characters."""
+
+    title: str
+    header: Sequence[str]
+    rows: Iterable[Sequence]
+    formats: dict[int, str] = field(default_factory=dict)
+    widths: Sequence[int] = ()
+
+
+def _value(value):
+    """Decimals as numbers (two-place scores survive the trip to a double), None as empty."""
+    if value is None:
+        return None
+    if isinstance(value, Decimal):
+        return float(value)
+    return value
+
+
+def workbook_bytes(sheets: Sequence[Sheet]) -> bytes:
+    """The .xlsx file of `sheets`."""
+    book = Workbook(write_only=True)
+    for spec in sheets:
+        sheet = book.create_sheet(spec.title[:31])
+        sheet.freeze_panes = "A2"
+        widths = list(spec.widths) or [max(8, len(h) * 2 + 2) for h in spec.header]
+        for i, width in enumerate(widths, start=1):
+            sheet.column_dimensions[get_column_letter(i)].width = width
+        header = []
+        for text in spec.header:
+            cell = WriteOnlyCell(sheet, value=text)
+            cell.font, cell.fill = HEADER_FONT, HEADER_FILL
+            cell.alignment = Alignment(vertical="center")
+            header.append(cell)
+        sheet.append(header)
+        for row in spec.rows:
+            values = []
+            for i, raw in enumerate(row):
+                if isinstance(raw, Formatted):
+                    values.append(_formatted(sheet, _value(raw.value), raw.number_format))
+                elif i in spec.formats:
+                    values.append(_formatted(sheet, _value(raw), spec.formats[i]))
+                else:
+                    values.append(_value(raw))
+            sheet.append(values)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def _formatted(sheet, value, number_format: str):
+    if value is None or isinstance(value, str):
+        return value
+    cell = WriteOnlyCell(sheet, value=value)
+    cell.number_format = number_format
+    return cell
