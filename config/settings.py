@@ -225,10 +225,13 @@ check_rating_settings(globals())
 
 # Upload limits: the import page takes workbooks up to this size.
 IMPORT_MAX_BYTES = env_int("DANGJIAN_IMPORT_MAX_BYTES", 50 * 1024 * 1024)
-# A CSV directory imported into PostgreSQL streams its ledger sheets through staging tables.
-IMPORT_STREAMING = env_bool("DANGJIAN_IMPORT_STREAMING", True)
 # ...and the most an uploaded workbook may unpack to (its XML compresses about tenfold).
 IMPORT_MAX_UNPACKED_BYTES = env_int("DANGJIAN_IMPORT_MAX_UNPACKED_BYTES", 1024 * 1024 * 1024)
+# A CSV directory imported into PostgreSQL streams its ledger sheets through staging tables,
+# with this much working memory per sort or hash (and for index builds) in its transaction.
+IMPORT_STREAMING = env_bool("DANGJIAN_IMPORT_STREAMING", True)
+IMPORT_WORK_MEM = env_str("DANGJIAN_IMPORT_WORK_MEM", "256MB")
+IMPORT_MAINTENANCE_WORK_MEM = env_str("DANGJIAN_IMPORT_MAINTENANCE_WORK_MEM", "1GB")
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 

@@ -19,6 +19,7 @@ from dangjian.accounts import audit
 from dangjian.core.bulk import lock_for_sequence
 from dangjian.core.errors import BusinessError
 from dangjian.core.signals import results_changed
+from dangjian.imports import staging
 from dangjian.imports.models import ImportRun
 from dangjian.imports.registry import (
     ImportContext,
@@ -125,6 +126,8 @@ def run_import(
     try:
         with transaction.atomic():
             lock_for_sequence("import")
+            if streamed:
+                staging.use_bulk_memory()
             for importer, rows in steps:
                 if isinstance(rows, Path):
                     say(f"读入“{importer.sheet}”")

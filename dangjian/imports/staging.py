@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import psycopg
+from django.conf import settings
 from django.db import DatabaseError, connection, transaction
 
 from dangjian.imports.registry import ImportContext, SourceRow
@@ -252,6 +253,18 @@ def too_many_issues(ctx: ImportContext, sheet: str) -> bool:
         return False
     ctx.error(sheet, 0, "", f"有误的行超过{MAX_LISTED_ROWS}行，其余行未再检查，请先修正以上问题")
     return True
+
+
+def use_bulk_memory() -> None:
+    """Give the import's transaction the working memory of a bulk load (IMPORT_WORK_MEM,
+    IMPORT_MAINTENANCE_WORK_MEM; reset when it ends): a province's checks hash millions of
+    distinct ID numbers and join tens of millions of staged rows to them, which under the
+    server's default 4 MB would spill to disk batch after batch."""
+    execute("SELECT set_config('work_mem', %s, true)", [settings.IMPORT_WORK_MEM])
+    execute(
+        "SELECT set_config('maintenance_work_mem', %s, true)",
+        [settings.IMPORT_MAINTENANCE_WORK_MEM],
+    )
 
 
 def drop(*tables: str) -> None:

@@ -199,6 +199,7 @@ def _merge(g: str, idm: str) -> tuple[int, int]:
                     (member_id, year, month, due_fen, paid_fen, category, updated_at)
                 SELECT i.member_id, g.y, g.m, g.due, g.paid, %s, %s
                 FROM {g} g JOIN {idm} i ON i.id = g.id WHERE g.ok
+                ORDER BY i.member_id, g.y, g.m
                 ON CONFLICT (member_id, year, month) DO UPDATE
                     SET due_fen = EXCLUDED.due_fen, paid_fen = EXCLUDED.paid_fen,
                         updated_at = EXCLUDED.updated_at
