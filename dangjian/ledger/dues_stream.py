@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from django.db import connection
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from dangjian.core import pii
@@ -107,16 +107,7 @@ class DuesStream(StreamingSheet):
         st.execute(f"CREATE UNLOGGED TABLE {ids} (id text, id_hash text, alias text, error text)")
         for batch in st.fetch_batches(f"SELECT DISTINCT id FROM {g} WHERE ok"):
             st.copy_rows(ids, ("id", "id_hash", "alias", "error"), list(_hashed(batch)))
-        in_file = staged.temp("file_members")
-        st.execute(f"CREATE UNLOGGED TABLE {in_file} (id_hash text PRIMARY KEY)")
-        member_plan = ctx.state.get("党员")
-        if member_plan:
-            st.copy_rows(in_file, ("id_hash",), [(r.id_hash,) for r in member_plan.rows])
-        if staged_members := ctx.state.get("党员_staged"):
-            st.execute(
-                f"INSERT INTO {in_file} SELECT DISTINCT id_hash FROM {staged_members}"
-                " ON CONFLICT DO NOTHING"
-            )
+        in_file = self._members_in_file(staged, ctx)
         scope = ctx.scope_root.path if ctx.scope_root else ""
         # During a key rotation a member may still carry the hash under an old key: each ID
         # then has one row per key, and the row that found a member wins.
@@ -125,12 +116,11 @@ class DuesStream(StreamingSheet):
             f"""CREATE UNLOGGED TABLE {idm} AS
             SELECT {"DISTINCT ON (r.id)" if rotating else ""}
                    r.id, r.id_hash, r.error, m.id AS member_id,
-                   (f.id_hash IS NOT NULL
+                   (EXISTS (SELECT 1 FROM {in_file} f WHERE f.id_hash = r.id_hash)
                     OR (m.id IS NOT NULL AND starts_with(o.path, %(scope)s))) AS on_roll
             FROM {ids} r
             LEFT JOIN members_member m ON m.id_hash = r.alias
             LEFT JOIN orgs_organization o ON o.id = m.organization_id
-            LEFT JOIN {in_file} f ON f.id_hash = r.id_hash
             {"ORDER BY r.id, m.id IS NULL" if rotating else ""}""",
             {"scope": scope},
         )
@@ -143,6 +133,17 @@ class DuesStream(StreamingSheet):
         )
         for n, error in bad:
             ctx.error(SHEET, n + 1, "身份证号", error or NOT_ON_ROLL)
+
+    def _members_in_file(self, staged: st.StagedFile, ctx: ImportContext) -> str:
+        """The table of the ID hashes of this file's 党员 sheet (column id_hash, indexed): the
+        streamed sheet's own staging table, or one filled from the row-by-row plan."""
+        if staged_members := ctx.state.get("党员_staged"):
+            return staged_members
+        in_file = staged.temp("file_members")
+        st.execute(f"CREATE UNLOGGED TABLE {in_file} (id_hash text PRIMARY KEY)")
+        if member_plan := ctx.state.get("党员"):
+            st.copy_rows(in_file, ("id_hash",), [(r.id_hash,) for r in member_plan.rows])
+        return in_file
 
     def _report_duplicates(self, staged: st.StagedFile, ctx: ImportContext) -> None:
         """Rows repeating a member's month (only looked for when the file is rejected anyway
@@ -191,15 +192,52 @@ class DuesStream(StreamingSheet):
 
 
 def _merge(g: str, idm: str) -> tuple[int, int]:
+    """(created, updated) rows of ledger_duespayment, merged by (member, year, month).
+
+    A year none of the file's members has dues rows of yet (a first load, a new year) is one
+    plain INSERT in key order: the three indexes take their keys at their right edge, without
+    the upsert's speculative insertion of each row. It falls back to the upsert when it meets
+    a key after all (repeated in the file, or written meanwhile by a form)."""
+    if not _stored_rows_of_these_members(g, idm):
+        try:
+            with transaction.atomic():
+                return st.execute(
+                    f"""INSERT INTO ledger_duespayment
+                        (member_id, year, month, due_fen, paid_fen, category, updated_at)
+                    SELECT {_merged_rows(g, idm)}""",
+                    (DuesCategory.EMPLOYED, timezone.now()),
+                ), 0
+        except IntegrityError:
+            pass
+    return _upsert(g, idm)
+
+
+def _merged_rows(g: str, idm: str) -> str:
+    """The staged rows in key order (parameters: category, updated_at)."""
+    return f"""i.member_id, g.y, g.m, g.due, g.paid, %s, %s
+        FROM {g} g JOIN {idm} i ON i.id = g.id WHERE g.ok
+        ORDER BY i.member_id, g.y, g.m"""
+
+
+def _stored_rows_of_these_members(g: str, idm: str) -> bool:
+    """Whether any member of the file already has a dues row in one of the file's years."""
+    return bool(
+        st.scalar(
+            f"""SELECT EXISTS (SELECT 1 FROM ledger_duespayment d
+            JOIN {idm} i ON i.member_id = d.member_id
+            WHERE d.year IN (SELECT DISTINCT y FROM {g} WHERE ok))"""
+        )
+    )
+
+
+def _upsert(g: str, idm: str) -> tuple[int, int]:
     """Upsert by (member, year, month); rows equal to the stored ones are left alone."""
     with connection.cursor() as cursor:
         cursor.execute(
             f"""WITH w AS (
                 INSERT INTO ledger_duespayment
                     (member_id, year, month, due_fen, paid_fen, category, updated_at)
-                SELECT i.member_id, g.y, g.m, g.due, g.paid, %s, %s
-                FROM {g} g JOIN {idm} i ON i.id = g.id WHERE g.ok
-                ORDER BY i.member_id, g.y, g.m
+                SELECT {_merged_rows(g, idm)}
                 ON CONFLICT (member_id, year, month) DO UPDATE
                     SET due_fen = EXCLUDED.due_fen, paid_fen = EXCLUDED.paid_fen,
                         updated_at = EXCLUDED.updated_at

@@ -139,6 +139,21 @@ def test_duplicates_found_by_the_merge_reject_the_file(tmp_path, settings, tree,
     assert DuesPayment.objects.count() == 0
 
 
+def test_a_year_partly_stored_is_upserted(tmp_path, tree, members):
+    """One member already has a row of the year: the whole file goes through the upsert, which
+    creates the others, changes the changed row and leaves the equal one alone."""
+    dues = good_dues(members)
+    first = run_import(csv_dir(tmp_path / "first", {"党费": dues[:2]}))
+    assert first.ok and first.results["党费"].created == 2
+    changed = [dues[0], [*dues[1][:3], "30"], dues[2]]
+    again = run_import(csv_dir(tmp_path / "again", {"党费": changed}))
+    assert again.ok, again.issues
+    assert vars(again.results["党费"]) == {"created": 1, "updated": 1, "unchanged": 1}
+    paid = dict(DuesPayment.objects.values_list("member__name", "paid_fen"))
+    assert sorted(paid.values()) == [20, 1250, 3000]
+    assert member_year_drift([LAST_YEAR]) == []
+
+
 def test_a_broken_csv_line_is_named(tmp_path, settings, tree, members):
     directory = csv_dir(tmp_path / "broken", {"党费": good_dues(members)})
     with (directory / "党费.csv").open("a", encoding="utf-8") as handle:
