@@ -107,7 +107,7 @@ class AuditEntry(models.Model):
     object_type = models.CharField("对象类型", max_length=40)
     object_id = models.CharField("对象编号", max_length=64, blank=True)
     object_repr = models.CharField("对象", max_length=200, blank=True)
-    org_path = models.CharField("所属组织路径", max_length=255, blank=True, db_index=True)
+    org_path = models.CharField("所属组织路径", max_length=255, blank=True)
     before = models.JSONField("变更前", null=True, blank=True)
     after = models.JSONField("变更后", null=True, blank=True)
     prev_hash = models.CharField(max_length=64)
@@ -119,7 +119,14 @@ class AuditEntry(models.Model):
         verbose_name = "审计日志"
         verbose_name_plural = "审计日志"
         ordering = ["-id"]
-        indexes = [models.Index(fields=["object_type", "object_id"])]
+        indexes = [
+            models.Index(fields=["object_type", "object_id"]),
+            # Entries are found by subtree (org_path LIKE 'path%'): one pattern-ops index on
+            # PostgreSQL (plain elsewhere) instead of Django's pair of a plain and a LIKE index.
+            models.Index(
+                fields=["org_path"], name="audit_org_path_prefix", opclasses=["varchar_pattern_ops"]
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.actor_label} {self.action} {self.object_repr}"

@@ -13,10 +13,11 @@ class Member(models.Model):
     """A party member. The ID number is stored encrypted (`id_enc`) with a keyed hash
     (`id_hash`) for look-up and uniqueness, and a masked copy for lists that never decrypt."""
 
-    id_hash = models.CharField(max_length=64, unique=True, editable=False)
+    id_hash = models.CharField(max_length=64, editable=False)  # unique: Meta.constraints
     id_enc = models.TextField(editable=False)
     id_masked = models.CharField("身份证号", max_length=18, editable=False)
-    name = models.CharField("姓名", max_length=50, db_index=True)
+    # Searched with contains (no B-tree helps) and never sorted on: no index to keep up to date.
+    name = models.CharField("姓名", max_length=50)
     gender = models.CharField("性别", max_length=1, choices=Gender.choices)
     ethnicity = models.CharField("民族", max_length=20, default="汉族", blank=True)
     birth_date = models.DateField("出生日期")
@@ -27,6 +28,7 @@ class Member(models.Model):
         verbose_name="所在组织",
         on_delete=models.PROTECT,
         related_name="members",
+        db_index=False,  # member_list_order (organization, id) serves every look-up by it
     )
     phone_enc = models.TextField(blank=True, editable=False)
     phone_masked = models.CharField("手机号", max_length=11, blank=True, editable=False)
@@ -44,6 +46,11 @@ class Member(models.Model):
             models.Index(fields=["organization", "is_active"]),
             models.Index(fields=["organization", "id"], name="member_list_order"),
         ]
+        # A constraint rather than unique=True: PostgreSQL then gets the one unique index that
+        # equality look-ups use, without the second pattern-ops index Django adds for LIKE on a
+        # unique CharField (a hash is never searched by prefix); a province import writes
+        # millions of rows into every index of this table.
+        constraints = [models.UniqueConstraint(fields=["id_hash"], name="member_id_hash_unique")]
 
     def __str__(self) -> str:
         return self.name
