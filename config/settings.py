@@ -293,4 +293,13 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("DANGJIAN_LOG_LEVEL", "WARNING")},
+    # The task worker adds a handler of its own to a "huey" logger without one, and its records
+    # would also reach the root's: every line twice. Configured here, it uses this one only.
+    "loggers": {
+        "huey": {
+            "handlers": ["console"],
+            "level": env_str("DANGJIAN_LOG_LEVEL", "WARNING"),
+            "propagate": False,
+        }
+    },
 }

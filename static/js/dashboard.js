@@ -104,9 +104,33 @@
         });
       }
       const nodes = coloured(data.map);
+      const members = nodes.reduce(function (sum, d) { return sum + (d.value || 0); }, 0) || 1;
+      // The beginning most siblings share (中共某某县…), left out where only a few characters fit:
+      // the longest one at least half of the names start with.
+      const counts = {};
+      nodes.forEach(function (d) {
+        for (let n = 2; n <= Math.min(d.name.length - 2, 12); n += 1) {
+          const head = d.name.slice(0, n);
+          counts[head] = (counts[head] || 0) + 1;
+        }
+      });
+      let shared = "";
+      Object.keys(counts).forEach(function (head) {
+        if (counts[head] * 2 >= nodes.length && counts[head] > 1 && head.length > shared.length) shared = head;
+      });
+      const short = function (name) {
+        if (name.indexOf(shared) !== 0) return name;
+        return shared.length >= 2 && name.length > shared.length + 1 ? name.slice(shared.length) : name;
+      };
       const tiles = nodes.map(function (d) {
         const node = Object.assign({}, d);
         delete node.children;  // the treemap shows the children; the sunburst both levels
+        // ECharts wraps a label to its tile's width but not its height: a small tile's text
+        // would spill over its neighbours. By the tile's area on this screen, small tiles show
+        // the name on one line, the smallest nothing (the tooltip names them all).
+        const area = ((d.value || 0) / members) * chart.getWidth() * chart.getHeight();
+        if (area < 1500) node.label = { show: false };
+        else if (area < 12000) node.label = { overflow: "truncate", formatter: short(d.name) };
         return node;
       });
       const modes = {
