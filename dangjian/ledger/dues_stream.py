@@ -164,11 +164,19 @@ class DuesStream(StreamingSheet):
 
     def apply(self, staged: st.StagedFile, ctx: ImportContext) -> SheetResult:
         g, idm = staged.temp("g"), staged.temp("idm")
-        # members created by this file's 党员 sheet now have ids
+        # Members created by this file's 党员 sheet now have ids. The table is written again
+        # rather than updated: an UPDATE of millions of rows writes each one twice and keeps its
+        # index up to date (24 s against ≈ 5 s for a province); the merge needs no index on it.
+        filled = staged.temp("idm_filled")
         st.execute(
-            f"""UPDATE {idm} SET member_id = m.id FROM members_member m
-            WHERE {idm}.member_id IS NULL AND {idm}.error IS NULL AND m.id_hash = {idm}.id_hash"""
+            f"""CREATE UNLOGGED TABLE {filled} WITH (autovacuum_enabled = false) AS
+            SELECT i.id, i.id_hash, i.error, coalesce(i.member_id, m.id) AS member_id, i.on_roll
+            FROM {idm} i LEFT JOIN members_member m
+                ON i.member_id IS NULL AND i.error IS NULL AND m.id_hash = i.id_hash"""
         )
+        st.drop(idm)
+        st.execute(f"ALTER TABLE {filled} RENAME TO {idm}")
+        st.execute(f"ANALYZE {idm}")
         merged = st.merge_unless_repeated(lambda: _merge(g, idm))
         if merged is None:
             self._report_duplicates(staged, ctx)
