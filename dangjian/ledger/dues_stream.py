@@ -177,13 +177,13 @@ class DuesStream(StreamingSheet):
         st.drop(idm)
         st.execute(f"ALTER TABLE {filled} RENAME TO {idm}")
         st.execute(f"ANALYZE {idm}")
-        merged = st.merge_unless_repeated(lambda: _merge(g, idm))
+        per_year = dict(st.fetch_rows(f"SELECT y, count(*) FROM {g} WHERE ok GROUP BY y"))
+        years, total = sorted(per_year), sum(per_year.values())
+        merged = st.merge_unless_repeated(lambda: _merge(g, idm, years))
         if merged is None:
             self._report_duplicates(staged, ctx)
             return SheetResult()
         created, updated = merged
-        total = st.scalar(f"SELECT count(*) FROM {g} WHERE ok")
-        years = [y for (y,) in st.fetch_rows(f"SELECT DISTINCT y FROM {g} WHERE ok")]
         if created or updated:
             members = st.scalar(f"SELECT count(*) FROM {idm} WHERE member_id IS NOT NULL")
             ids = None
@@ -199,14 +199,14 @@ class DuesStream(StreamingSheet):
         return SheetResult(created=created, updated=updated, unchanged=total - created - updated)
 
 
-def _merge(g: str, idm: str) -> tuple[int, int]:
+def _merge(g: str, idm: str, years: list[int]) -> tuple[int, int]:
     """(created, updated) rows of ledger_duespayment, merged by (member, year, month).
 
     A year none of the file's members has dues rows of yet (a first load, a new year) is one
     plain INSERT in key order: the three indexes take their keys at their right edge, without
     the upsert's speculative insertion of each row. It falls back to the upsert when it meets
     a key after all (repeated in the file, or written meanwhile by a form)."""
-    if not _stored_rows_of_these_members(g, idm):
+    if not _stored_rows_of_these_members(idm, years):
         try:
             with transaction.atomic():
                 return st.execute(
@@ -227,13 +227,13 @@ def _merged_rows(g: str, idm: str) -> str:
         ORDER BY i.member_id, g.y, g.m"""
 
 
-def _stored_rows_of_these_members(g: str, idm: str) -> bool:
+def _stored_rows_of_these_members(idm: str, years: list[int]) -> bool:
     """Whether any member of the file already has a dues row in one of the file's years."""
     return bool(
         st.scalar(
             f"""SELECT EXISTS (SELECT 1 FROM ledger_duespayment d
-            JOIN {idm} i ON i.member_id = d.member_id
-            WHERE d.year IN (SELECT DISTINCT y FROM {g} WHERE ok))"""
+            JOIN {idm} i ON i.member_id = d.member_id WHERE d.year = ANY(%s))""",
+            [years],
         )
     )
 
