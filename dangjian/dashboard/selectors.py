@@ -26,6 +26,7 @@ from dangjian.dashboard.rollups import STATE
 from dangjian.orgs.choices import BRANCH_TYPES
 from dangjian.orgs.models import Organization
 from dangjian.rating.models import OrgMonth
+from dangjian.rating.selectors import RatedCounts
 
 CHILDREN_LIMIT = 200  # a very wide node shows its first children (by tree order) only
 GRANDCHILDREN_LIMIT = 400  # the outer ring of the subtree map (past it, sectors are slivers)
@@ -324,7 +325,7 @@ def open_items(row: SubtreeOpenItems | None) -> OpenItems:
 
 
 @dataclass(frozen=True)
-class Satisfaction:
+class Satisfaction(RatedCounts):
     """Counted ratings of a subtree and the satisfied among them (满意 and 非常满意), with the
     complaint cases still open and those overdue (as of the rating rollups' last refresh)."""
 
@@ -337,16 +338,8 @@ class Satisfaction:
     overdue_cases: int = 0
 
     @property
-    def rate(self) -> float | None:
-        return self.satisfied / self.ratings if self.ratings else None
-
-    @property
     def month_rate(self) -> float | None:
         return self.month_satisfied / self.month_ratings if self.month_ratings else None
-
-    @property
-    def average(self) -> float | None:
-        return self.score_sum / self.ratings if self.ratings else None
 
     @property
     def percent(self) -> float | None:

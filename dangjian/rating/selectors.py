@@ -187,6 +187,23 @@ class Line:
     link: str = ""
 
 
+class RatedCounts:
+    """The satisfaction rate and average score of counted ratings, for any figures that hold
+    `ratings`, `satisfied` (满意 and 非常满意) and `score_sum` (the dashboard, the 月通报)."""
+
+    ratings: int
+    satisfied: int
+    score_sum: int
+
+    @property
+    def rate(self) -> float | None:
+        return self.satisfied / self.ratings if self.ratings else None
+
+    @property
+    def average(self) -> float | None:
+        return self.score_sum / self.ratings if self.ratings else None
+
+
 @dataclass
 class Totals:
     """Sums of rollup rows (a year, a line)."""

@@ -44,6 +44,7 @@ from dangjian.orgs.choices import BRANCH_TYPES
 from dangjian.orgs.models import Organization
 from dangjian.orgs.querysets import is_jurisdiction_root
 from dangjian.rating.models import OrgMonth
+from dangjian.rating.selectors import RatedCounts
 from dangjian.rectification import selectors as rectification_selectors
 from dangjian.reports.periods import Period
 from dangjian.reports.ranking import change_label, competition_ranks, exact_rate
@@ -301,7 +302,7 @@ def _in_scope_order(scope: Scope, rows: dict) -> list:
 
 
 @dataclass
-class SatisfactionRow:
+class SatisfactionRow(RatedCounts):
     """Public ratings and complaint cases of the month (C8 rollups)."""
 
     label: str
@@ -311,14 +312,6 @@ class SatisfactionRow:
     cases: int = 0
     open_cases: int = 0
     overdue_cases: int = 0
-
-    @property
-    def rate(self) -> float | None:
-        return self.satisfied / self.ratings if self.ratings else None
-
-    @property
-    def average(self) -> float | None:
-        return self.score_sum / self.ratings if self.ratings else None
 
     @classmethod
     def of(cls, label: str, row: OrgMonth | None) -> SatisfactionRow:
