@@ -258,10 +258,9 @@ def use_bulk_memory() -> None:
     IMPORT_MAINTENANCE_WORK_MEM; reset when it ends): a province's checks hash millions of
     distinct ID numbers and join tens of millions of staged rows to them, which under the
     server's default 4 MB would spill to disk batch after batch."""
-    execute("SELECT set_config('work_mem', %s, true)", [settings.IMPORT_WORK_MEM])
     execute(
-        "SELECT set_config('maintenance_work_mem', %s, true)",
-        [settings.IMPORT_MAINTENANCE_WORK_MEM],
+        "SELECT set_config('work_mem', %s, true), set_config('maintenance_work_mem', %s, true)",
+        [settings.IMPORT_WORK_MEM, settings.IMPORT_MAINTENANCE_WORK_MEM],
     )
 
 

@@ -92,6 +92,14 @@ class Scope:
         child = self.by_path.get(key)
         return child.name if child else OTHERS
 
+    def row(self, rows: dict, key: str, make):
+        """The row of `rows` for a GROUP BY key (its label), made with `make(label)` the first
+        time: several grouped reads add up into one row per child."""
+        label = self.label(key)
+        if label not in rows:
+            rows[label] = make(label)
+        return rows[label]
+
 
 def scope_of(org: Organization) -> Scope:
     """The organization with its active children (one query; the dashboard's own read)."""
@@ -271,17 +279,12 @@ def dues_rows(scope: Scope, month: Month) -> tuple[list[DuesRow], DuesRow]:
         .annotate(n=Sum("dues_arrears"))
     )
     rows: dict[str, DuesRow] = {}
-
-    def row(key: str) -> DuesRow:
-        label = scope.label(key)
-        return rows.setdefault(label, DuesRow(label))
-
     for found in facts:
-        r = row(found["key"])
+        r = scope.row(rows, found["key"], DuesRow)
         r.members += found["members"]
         r.paid += found["paid"]
     for found in arrears:
-        row(found["key"]).arrears += found["n"]
+        scope.row(rows, found["key"], DuesRow).arrears += found["n"]
     ordered = _in_scope_order(scope, rows)
     total = DuesRow(
         "合计",
@@ -503,17 +506,12 @@ def activity_rows(
         .annotate(n=Count("id"), idle=Count("id", filter=Q(held=False)))
     )
     rows: dict[str, ActivityRow] = {}
-
-    def row(key: str) -> ActivityRow:
-        label = scope.label(key)
-        return rows.setdefault(label, ActivityRow(label))
-
     for found in week:
-        r = row(found["key"])
+        r = scope.row(rows, found["key"], ActivityRow)
         r.meetings += found["n"]
         r.active_branches += found["branches"]
     for found in per_child:
-        r = row(found["key"])
+        r = scope.row(rows, found["key"], ActivityRow)
         r.branches += found["n"]
         r.idle += found["idle"]
     ordered = _in_scope_order(scope, rows)
