@@ -66,10 +66,16 @@ def _json_ready(rows: Iterable[Sequence]) -> Iterable[tuple]:
         )
 
 
+class JsonText(str):
+    """A value's `to_json` text made beforehand (for example by a worker process)."""
+
+
 def to_json(value) -> str | None:
     """JSON text for a JSON column written by insert_rows/update_rows (None stays NULL)."""
     if value is None:
         return None
+    if isinstance(value, JsonText):
+        return str(value)
     return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
 
 

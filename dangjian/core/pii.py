@@ -187,13 +187,20 @@ def lookup_hashes(value: str) -> list[str]:
     return [_hash_with(key, value) for key in keyring().all_keys]
 
 
-def hash_aliases(values: Iterable[str]) -> dict[str, str]:
+def hash_aliases(
+    values: Iterable[str], current_hashes: Iterable[str] | None = None
+) -> dict[str, str]:
     """Every configured key's hash of each value → the value's current hash, for look-ups of
-    many values at once that must find rows not yet rotated."""
+    many values at once that must find rows not yet rotated. `current_hashes`, when given,
+    are the values' `lookup_hash`es (in the same order), already computed."""
     keys = keyring().all_keys
+    values = list(values)
+    if current_hashes is None:
+        current_hashes = [_hash_with(keys[0], value) for value in values]
+    elif len(keys) == 1:
+        return {current: current for current in current_hashes}
     aliases: dict[str, str] = {}
-    for value in values:
-        current = _hash_with(keys[0], value)
+    for value, current in zip(values, current_hashes, strict=True):
         aliases[current] = current
         for key in keys[1:]:
             aliases[_hash_with(key, value)] = current

@@ -150,6 +150,8 @@ def run_import(
                     outcome.results[importer.sheet] = importer.apply(ctx)
             if ctx.issues:  # found only while merging (e.g. a repeated key in a streamed sheet)
                 raise _Rejected
+            if streamed:
+                staging.drop_staging()
             if dry_run:
                 transaction.set_rollback(True)
             else:

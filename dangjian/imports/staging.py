@@ -271,6 +271,18 @@ def drop(*tables: str) -> None:
             cursor.execute(f"DROP TABLE IF EXISTS {table}")
 
 
+def drop_staging() -> None:
+    """Drop every staging table left (the import's last step: staged rows hold names and
+    personal data that belong only in the product's tables)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT tablename FROM pg_tables"
+            " WHERE schemaname = current_schema() AND tablename LIKE 'imp\\_stage\\_%'"
+        )
+        tables = [name for (name,) in cursor.fetchall()]
+    drop(*tables)
+
+
 def fetch_batches(sql: str, params: Sequence = ()) -> Iterator[list[tuple]]:
     """Rows of a query in lists of FETCH_ROWS, through a server-side cursor (bounded memory).
     The caller may use the connection between batches (e.g. COPY a batch), never inside one."""
@@ -300,6 +312,40 @@ def copy_rows(table: str, columns: Sequence[str], rows: Iterable[Sequence]) -> i
             copy.write_row(row)
             count += 1
     return count
+
+
+_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+def _array_element(value: str) -> str:
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def copy_line(row: Sequence) -> str:
+    """One row in COPY's text format: None is NULL, booleans t/f, lists text arrays, dates
+    and numbers as their text. Lines can be made where the database is out of reach (a
+    worker process) and sent by `copy_text`."""
+    cells = []
+    for value in row:
+        if value is None:
+            cells.append("\\N")
+        elif value is True or value is False:
+            cells.append("t" if value else "f")
+        elif isinstance(value, list | tuple):
+            array = "{" + ",".join(_array_element(str(v)) for v in value) + "}"
+            cells.append(array.translate(_COPY_ESCAPES))
+        else:
+            cells.append(str(value).translate(_COPY_ESCAPES))
+    return "\t".join(cells) + "\n"
+
+
+def copy_text(table: str, columns: Sequence[str], text: str) -> None:
+    """COPY lines made by `copy_line` into a helper table."""
+    if not text:
+        return
+    sql = f"COPY {table} ({', '.join(columns)}) FROM STDIN"
+    with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
+        copy.write(text.encode())
 
 
 def source_row(columns: Sequence[str], n: int, values: Sequence) -> SourceRow:

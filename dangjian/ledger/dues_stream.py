@@ -104,14 +104,30 @@ class DuesStream(StreamingSheet):
         """Each distinct ID number checked and hashed once; then the roll: on the register
         inside the importer's scope, or in this file's 党员 sheet."""
         g, ids, idm = staged.temp("g"), staged.temp("ids"), staged.temp("idm")
-        st.execute(f"CREATE UNLOGGED TABLE {ids} (id text, id_hash text, alias text, error text)")
-        for batch in st.fetch_batches(f"SELECT DISTINCT id FROM {g} WHERE ok"):
-            st.copy_rows(ids, ("id", "id_hash", "alias", "error"), list(_hashed(batch)))
-        in_file = self._members_in_file(staged, ctx)
-        scope = ctx.scope_root.path if ctx.scope_root else ""
         # During a key rotation a member may still carry the hash under an old key: each ID
         # then has one row per key, and the row that found a member wins.
         rotating = len(pii.keyring().all_keys) > 1
+        staged_members = None if rotating else ctx.state.get("党员_staged")
+        if staged_members:
+            # The 党员 sheet's rows were checked and hashed while it was staged: only the ID
+            # numbers not in it are checked and hashed here (rows with neither are left out).
+            st.execute(
+                f"""CREATE UNLOGGED TABLE {ids} WITH (autovacuum_enabled = false) AS
+                SELECT d.id, f.id_hash, f.id_hash AS alias, NULL::text AS error
+                FROM (SELECT DISTINCT id FROM {g} WHERE ok) d
+                LEFT JOIN (SELECT DISTINCT id_number, id_hash FROM {staged_members}) f
+                    ON f.id_number = d.id"""
+            )
+            unhashed = f"SELECT id FROM {ids} WHERE id_hash IS NULL"
+        else:
+            st.execute(
+                f"CREATE UNLOGGED TABLE {ids} (id text, id_hash text, alias text, error text)"
+            )
+            unhashed = f"SELECT DISTINCT id FROM {g} WHERE ok"
+        for batch in st.fetch_batches(unhashed):
+            st.copy_rows(ids, ("id", "id_hash", "alias", "error"), list(_hashed(batch)))
+        in_file = self._members_in_file(staged, ctx)
+        scope = ctx.scope_root.path if ctx.scope_root else ""
         st.execute(
             f"""CREATE UNLOGGED TABLE {idm} AS
             SELECT {"DISTINCT ON (r.id)" if rotating else ""}
@@ -121,6 +137,7 @@ class DuesStream(StreamingSheet):
             FROM {ids} r
             LEFT JOIN members_member m ON m.id_hash = r.alias
             LEFT JOIN orgs_organization o ON o.id = m.organization_id
+            WHERE r.id_hash IS NOT NULL OR r.error IS NOT NULL
             {"ORDER BY r.id, m.id IS NULL" if rotating else ""}""",
             {"scope": scope},
         )

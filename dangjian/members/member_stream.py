@@ -13,14 +13,17 @@ chained one by one, in batches. Members already on the register go through the r
 
 from __future__ import annotations
 
+from contextlib import closing
 from pathlib import Path
 
 from django.utils import timezone
 
 from dangjian.accounts import audit
 from dangjian.core import pii
+from dangjian.core.bulk import JsonText, to_json
 from dangjian.core.idcard import mask_id_number, mask_phone
 from dangjian.imports import staging as st
+from dangjian.imports.parallel import map_in_order, worker_count
 from dangjian.imports.registry import ImportContext, SheetResult
 from dangjian.imports.streaming import StreamingSheet
 from dangjian.members.models import Member
@@ -33,11 +36,14 @@ from dangjian.members.sheet import (
     MemberPlan,
     MemberRow,
     MemberSheet,
+    check_rows,
     load_existing,
-    member_snapshot,
+    report_registered_elsewhere,
+    row_snapshot,
 )
 from dangjian.members.signals import members_created
 from dangjian.members.validation import MemberData
+from dangjian.orgs.sheet import org_directory
 
 CHUNK_ROWS = 50_000
 STAGED_COLUMNS = (
@@ -55,8 +61,13 @@ STAGED_COLUMNS = (
     "id_masked",
     "phone_masked",
     "existing",
+    "id_number",
+    "after",
 )
 STAGED_TABLE = "imp_stage_members"
+REGISTERED_TABLE = "imp_stage_members_registered"
+# What the worker processes read besides their chunk, set before they are forked.
+_CHECKING: dict = {}
 
 
 def duplicate_message(first_row: int) -> str:
@@ -69,25 +80,45 @@ class MemberStream(StreamingSheet):
     order = 20
 
     def stage(self, path: Path, ctx: ImportContext, meter) -> st.StagedFile | None:
-        """Check the file chunk by chunk with the row-by-row rules; stage the valid rows."""
+        """Check the file chunk by chunk with the row-by-row rules (in worker processes, see
+        `imports.parallel`); stage the valid rows."""
         st.execute(f"DROP TABLE IF EXISTS {STAGED_TABLE}")
         st.execute(
             f"""CREATE UNLOGGED TABLE {STAGED_TABLE} (n bigint, id_hash text, id_enc text,
             name text, gender text, birth_date date, join_date date, member_type text,
             org_code text, posts text[], phone_enc text, id_masked text, phone_masked text,
-            existing bool)
+            existing bool, id_number text, after text)
             WITH (autovacuum_enabled = false)"""
         )
+        st.execute(f"CREATE UNLOGGED TABLE {REGISTERED_TABLE} (id_hash text)")
         staged = st.StagedFile(SHEET, path, STAGED_TABLE, {})
-        rowwise = MemberSheet()
-        for chunk in st.csv_chunks(SHEET, path, COLUMNS, ctx, CHUNK_ROWS, meter):
-            staged.rows += len(chunk)
-            rowwise.validate(chunk, ctx)
-            plan: MemberPlan = ctx.state.pop(SHEET)
-            rows = [(*_staged(r), r.id_hash in plan.existing) for r in plan.rows]
-            st.copy_rows(STAGED_TABLE, STAGED_COLUMNS, rows)
-            if st.too_many_issues(ctx, SHEET):
-                break
+
+        def counted(chunks):
+            for chunk in chunks:
+                staged.rows += len(chunk)
+                yield chunk
+
+        _CHECKING.update(directory=org_directory(ctx), today=ctx.today)
+        chunks = counted(st.csv_chunks(SHEET, path, COLUMNS, ctx, CHUNK_ROWS, meter))
+        checked = map_in_order(_check_chunk, chunks, worker_count())
+        with closing(checked):
+            for text, keys, errors in checked:
+                for number, column, message in errors:
+                    ctx.error(SHEET, number, column, message)
+                existing = load_existing(
+                    pii.hash_aliases([k[2] for k in keys], [k[1] for k in keys])
+                )
+                report_registered_elsewhere(((k[0], k[1]) for k in keys), existing, ctx)
+                st.copy_text(STAGED_TABLE, STAGED_COLUMNS, text)
+                st.copy_rows(REGISTERED_TABLE, ("id_hash",), ((h,) for h in existing))
+                if st.too_many_issues(ctx, SHEET):
+                    break
+        _CHECKING.clear()
+        st.execute(
+            f"""UPDATE {STAGED_TABLE} s SET existing = true FROM {REGISTERED_TABLE} r
+            WHERE r.id_hash = s.id_hash"""
+        )
+        st.drop(REGISTERED_TABLE)
         st.execute(f"CREATE INDEX ON {STAGED_TABLE} (id_hash)")
         st.execute(f"ANALYZE {STAGED_TABLE}")
         ctx.state["党员_staged"] = STAGED_TABLE
@@ -167,8 +198,7 @@ def _insert_new(ctx: ImportContext) -> int:
         org_id for (org_id,) in st.fetch_rows(f"SELECT DISTINCT m.organization_id {NEW_MEMBERS}")
     }
     for batch in st.fetch_batches(
-        f"""SELECT m.id, o.path, s.org_code, s.name, s.gender, s.birth_date, s.join_date,
-            s.member_type, s.posts, s.id_masked, s.phone_masked
+        f"""SELECT m.id, o.path, s.name, s.after
             FROM {STAGED_TABLE} s JOIN members_member m ON m.id_hash = s.id_hash
             JOIN orgs_organization o ON o.id = m.organization_id
             WHERE NOT s.existing ORDER BY s.n"""
@@ -179,23 +209,25 @@ def _insert_new(ctx: ImportContext) -> int:
 
 
 def _created(values: tuple) -> audit.Change:
-    (
-        member_id,
-        org_path,
-        org_code,
-        name,
-        gender,
-        birth,
-        join,
-        kind,
-        posts,
-        id_masked,
-        phone_masked,
-    ) = values
-    after = member_snapshot(
-        id_masked, name, gender, birth, join, kind, org_code, posts, phone_masked
+    member_id, org_path, name, after = values
+    return audit.Change(
+        audit.Action.CREATE, "党员", member_id, name, org_path, after=JsonText(after)
     )
-    return audit.Change(audit.Action.CREATE, "党员", member_id, name, org_path, after=after)
+
+
+def _check_chunk(rows: list) -> tuple[str, list[tuple[int, str, str]], list]:
+    """A chunk checked by the rules of one row (in a worker process): its valid rows as COPY
+    lines for the staging table, (row number, ID hash, ID number) of each, and the problems
+    as (row, column, reason)."""
+    good, errors = check_rows(rows, _CHECKING["directory"], _CHECKING["today"])
+    text = "".join(st.copy_line((*_staged(r), False, r.data.id_number, _after(r))) for r in good)
+    return text, [(r.number, r.id_hash, r.data.id_number) for r in good], errors
+
+
+def _after(row: MemberRow) -> str:
+    """The member as the audit entry of their creation shows them (made with the row's check,
+    so writing the entry only chains and stores it)."""
+    return to_json(row_snapshot(row))
 
 
 def _staged(row: MemberRow) -> tuple:
@@ -218,8 +250,9 @@ def _staged(row: MemberRow) -> tuple:
 
 
 def _member_row(values: tuple) -> MemberRow:
-    n, id_hash, id_enc, name, gender, birth, join, kind, org_code, posts, phone_enc = values[:11]
+    n, id_hash, _id_enc, name, gender, birth, join, kind, org_code, posts, phone_enc = values[:11]
+    id_number = values[STAGED_COLUMNS.index("id_number")]
     data = MemberData(
-        pii.decrypt(id_enc), name, gender, birth, join, kind, tuple(posts), pii.decrypt(phone_enc)
+        id_number, name, gender, birth, join, kind, tuple(posts), pii.decrypt(phone_enc)
     )
     return MemberRow(n, data, org_code, id_hash)

@@ -6,7 +6,7 @@ Members are matched by the keyed hash of their ID number (upsert by 身份证号
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 from django.utils import timezone
@@ -15,6 +15,7 @@ from dangjian.accounts import audit
 from dangjian.core import pii
 from dangjian.core.bulk import delete_ids, insert_rows, update_rows
 from dangjian.core.cells import as_text
+from dangjian.core.errors import BusinessError
 from dangjian.core.idcard import mask_id_number, mask_phone
 from dangjian.imports.registry import ImportContext, SheetImporter, SheetResult, SourceRow
 from dangjian.members.choices import POST_ORDER
@@ -125,6 +126,66 @@ def load_existing(aliases: dict[str, str]) -> dict[str, ExistingMember]:
     return found
 
 
+def check_rows(
+    rows: list[SourceRow], directory: dict, today
+) -> tuple[list[MemberRow], list[tuple[int, str, str]]]:
+    """The rows of the 党员 sheet that pass every rule of one row, and (row, column, reason) for
+    each problem found. Pure: `directory` is `org_directory`'s, so chunks of a large file can
+    be checked in other processes."""
+    good: list[MemberRow] = []
+    errors: list[tuple[int, str, str]] = []
+    seen: dict[str, int] = {}
+    for row in rows:
+        data, problems = member_errors(row.values, today)
+        errors.extend((row.number, column, message) for column, message in problems)
+        try:
+            org_code = as_text(row.values.get("所在组织编码"), "所在组织编码", max_length=32)
+        except BusinessError as exc:
+            errors.append((row.number, "所在组织编码", exc.message))
+            continue
+        if reason := _placement_error(directory.get(org_code), org_code):
+            errors.append((row.number, "所在组织编码", reason))
+            continue
+        if data is None:
+            continue
+        if data.id_number in seen:
+            errors.append((row.number, "身份证号", f"身份证号与第{seen[data.id_number]}行重复"))
+            continue
+        seen[data.id_number] = row.number
+        good.append(MemberRow(row.number, data, org_code, pii.lookup_hash(data.id_number)))
+    return good, errors
+
+
+def _placement_error(info, org_code: str) -> str | None:
+    """Why a member cannot be placed in the organization `org_code` (None when they can)."""
+    if info is None or not info.in_scope:
+        return f"所在组织编码 {org_code} 不存在"
+    if not info.is_active:
+        return f"组织 {org_code} 已撤销，不能编入党员"
+    if info.org_type not in BRANCH_TYPES:
+        return f"组织 {org_code} 是{info.org_type}，党员只能编入党支部或临时党支部"
+    return None
+
+
+def report_registered_elsewhere(
+    rows: Iterable[tuple[int, str]], existing: dict[str, ExistingMember], ctx
+) -> None:
+    """A member already registered outside the importer's subtree is transferred by a higher
+    organization, never by the import. `rows` are (row number, ID hash)."""
+    scope = ctx.scope_root
+    if scope is None:
+        return
+    for number, id_hash in rows:
+        ex = existing.get(id_hash)
+        if ex and not ex.org_path.startswith(scope.path):
+            ctx.error(
+                SHEET,
+                number,
+                "身份证号",
+                "该身份证号已在其他组织登记，请由上级组织办理组织关系转接",
+            )
+
+
 class MemberSheet(SheetImporter):
     """党员: 身份证号, 姓名, 性别, 出生日期, 入党日期, 党员类型, 所在组织编码, 党内职务, 手机号."""
 
@@ -133,55 +194,14 @@ class MemberSheet(SheetImporter):
     order = 20
 
     def validate(self, rows: list[SourceRow], ctx: ImportContext) -> None:
-        directory = org_directory(ctx)
         plan = MemberPlan()
-        seen: dict[str, int] = {}
-        for row in rows:
-            data, errors = member_errors(row.values, ctx.today)
-            for column, message in errors:
-                ctx.error(SHEET, row.number, column, message)
-            try:
-                org_code = as_text(row.values.get("所在组织编码"), "所在组织编码", max_length=32)
-            except Exception as exc:
-                ctx.error(SHEET, row.number, "所在组织编码", str(exc))
-                continue
-            info = directory.get(org_code)
-            if info is None or not info.in_scope:
-                ctx.error(SHEET, row.number, "所在组织编码", f"所在组织编码 {org_code} 不存在")
-                continue
-            if not info.is_active:
-                ctx.error(
-                    SHEET, row.number, "所在组织编码", f"组织 {org_code} 已撤销，不能编入党员"
-                )
-                continue
-            if info.org_type not in BRANCH_TYPES:
-                ctx.error(
-                    SHEET,
-                    row.number,
-                    "所在组织编码",
-                    f"组织 {org_code} 是{info.org_type}，党员只能编入党支部或临时党支部",
-                )
-                continue
-            if data is None:
-                continue
-            if data.id_number in seen:
-                ctx.error(
-                    SHEET, row.number, "身份证号", f"身份证号与第{seen[data.id_number]}行重复"
-                )
-                continue
-            seen[data.id_number] = row.number
-            plan.rows.append(MemberRow(row.number, data, org_code, pii.lookup_hash(data.id_number)))
-        plan.existing = load_existing(pii.hash_aliases(r.data.id_number for r in plan.rows))
-        scope = ctx.scope_root
-        for row in plan.rows:
-            ex = plan.existing.get(row.id_hash)
-            if ex and scope is not None and not ex.org_path.startswith(scope.path):
-                ctx.error(
-                    SHEET,
-                    row.number,
-                    "身份证号",
-                    "该身份证号已在其他组织登记，请由上级组织办理组织关系转接",
-                )
+        plan.rows, errors = check_rows(rows, org_directory(ctx), ctx.today)
+        for number, column, message in errors:
+            ctx.error(SHEET, number, column, message)
+        plan.existing = load_existing(
+            pii.hash_aliases((r.data.id_number for r in plan.rows), [r.id_hash for r in plan.rows])
+        )
+        report_registered_elsewhere(((r.number, r.id_hash) for r in plan.rows), plan.existing, ctx)
         ctx.state[SHEET] = plan
 
     def apply(self, ctx: ImportContext) -> SheetResult:
@@ -243,7 +263,7 @@ class MemberSheet(SheetImporter):
             )
             post_targets[row.id_hash] = (org_id, d.posts)
             before = self._snapshot_existing(ex, old_phone)
-            after = self._snapshot_row(row)
+            after = row_snapshot(row)
             old, new = audit.diff(before, after)
             if ex.organization_id != org_id:
                 transfers.append(
@@ -328,7 +348,7 @@ class MemberSheet(SheetImporter):
                     new_ids[r.id_hash],
                     r.data.name,
                     org_paths[org_ids[r.org_code]],
-                    after=self._snapshot_row(r),
+                    after=row_snapshot(r),
                 )
             )
         insert_rows(
@@ -391,21 +411,6 @@ class MemberSheet(SheetImporter):
                 for h, (org_id, posts) in targets.items()
                 for post in posts
             ),
-        )
-
-    @staticmethod
-    def _snapshot_row(row: MemberRow) -> dict:
-        d = row.data
-        return member_snapshot(
-            mask_id_number(d.id_number),
-            d.name,
-            d.gender,
-            d.birth_date,
-            d.join_date,
-            d.member_type,
-            row.org_code,
-            d.posts,
-            mask_phone(d.phone),
         )
 
     @staticmethod
@@ -472,6 +477,22 @@ class MemberSheet(SheetImporter):
                 "、".join(held),
                 pii.decrypt(phone_enc) if reveal_pii else phone_masked,
             )
+
+
+def row_snapshot(row: MemberRow) -> dict:
+    """A checked row of the sheet as the audit log shows the member after the import."""
+    d = row.data
+    return member_snapshot(
+        mask_id_number(d.id_number),
+        d.name,
+        d.gender,
+        d.birth_date,
+        d.join_date,
+        d.member_type,
+        row.org_code,
+        d.posts,
+        mask_phone(d.phone),
+    )
 
 
 def member_snapshot(

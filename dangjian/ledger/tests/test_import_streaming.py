@@ -235,10 +235,20 @@ def _last_audit_id() -> int:
     return AuditEntry.objects.order_by("-id").values_list("id", flat=True).first() or 0
 
 
-def test_members_stream_in_chunks_with_the_same_verdicts(tmp_path, settings, monkeypatch):
+def _staging_tables() -> list[str]:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT tablename FROM pg_tables WHERE tablename LIKE 'imp\\_stage%'")
+        return [name for (name,) in cursor.fetchall()]
+
+
+@pytest.mark.parametrize("workers", [1, 2], ids=["in-process", "two-workers"])
+def test_members_stream_in_chunks_with_the_same_verdicts(tmp_path, settings, monkeypatch, workers):
     from dangjian.imports.tests.test_import_workbook import ORGS, good_members, member_row
     from dangjian.members import member_stream
 
+    settings.IMPORT_WORKERS = workers
     monkeypatch.setattr(member_stream, "CHUNK_ROWS", 4)  # repeats across chunks too
     members = [
         *good_members(),
@@ -269,6 +279,7 @@ def test_members_stream_in_chunks_with_the_same_verdicts(tmp_path, settings, mon
     outcome = run_import(csv_dir(tmp_path / "streamed", sheets))
     assert outcome.ok, outcome.issues
     assert outcome.results["党员"].created == 20
+    assert _staging_tables() == []  # staged names and personal data are gone
     assert _members_state() == expected
     assert _member_audit_since(mark) == expected_audit
     from dangjian.accounts.audit import verify_chain
@@ -281,6 +292,63 @@ def test_members_stream_in_chunks_with_the_same_verdicts(tmp_path, settings, mon
     again = run_import(csv_dir(tmp_path / "moved", {"党员": moved}))
     assert (again.results["党员"].updated, again.results["党员"].unchanged) == (1, 19)
     assert Member.objects.get(name="党员0").organization.code == "A2"
+
+
+def test_dues_of_members_in_the_same_directory_both_ways(tmp_path, settings, tree, members):
+    """Dues of members the directory's 党员 sheet brings, of members already on the register,
+    of nobody on the roll and with a bad ID: the same issues, and the same rows when good."""
+    from dangjian.core.idcard import make_id_number
+    from dangjian.imports.tests.test_import_workbook import good_members
+
+    new = good_members()[:3]
+    on_register = members.a1[0].id_number
+    stranger = make_id_number("532329", dt.date(1970, 5, 6), 11, "男")
+    dues = [
+        [new[0][0], f"{LAST_YEAR}-01", "12.50", "12.50"],
+        [new[1][0].lower(), f"{LAST_YEAR}-01", "3", "3"],  # still the member's number
+        [on_register, f"{LAST_YEAR}-02", "5", "5"],
+        [stranger, f"{LAST_YEAR}-01", "5", "5"],
+        [new[2][0][:17] + "0", f"{LAST_YEAR}-01", "5", "5"],  # wrong check digit
+    ]
+    streamed, rowwise = _both_ways(tmp_path, settings, {"党员": new, "党费": dues}, "bad")
+    assert not streamed.ok
+    assert _issues(streamed) == _issues(rowwise)
+    assert [(i.row, i.column) for i in streamed.issues] == [(5, "身份证号"), (6, "身份证号")]
+
+    good = dues[:3]
+    settings.IMPORT_STREAMING = False
+    before = _member_ids()
+    assert run_import(csv_dir(tmp_path / "rowwise", {"党员": new, "党费": good})).ok
+    expected = _dues_by_member()
+    _remove_members_since(before)
+    settings.IMPORT_STREAMING = True
+    outcome = run_import(csv_dir(tmp_path / "streamed", {"党员": new, "党费": good}))
+    assert outcome.ok, outcome.issues
+    assert outcome.results["党费"].created == 3
+    assert _dues_by_member() == expected
+
+
+def _dues_by_member():
+    return sorted(
+        DuesPayment.objects.values_list("member__id_hash", "year", "month", "due_fen", "paid_fen")
+    )
+
+
+def _member_ids() -> set[int]:
+    from dangjian.members.models import Member
+
+    return set(Member.objects.values_list("id", flat=True))
+
+
+def _remove_members_since(before: set[int]) -> None:
+    """Undo an import of a test: the dues and the members it added."""
+    from dangjian.members.models import Member, MemberPost
+
+    DuesPayment.objects.all().delete()
+    MemberYear.objects.all().delete()
+    added = Member.objects.exclude(id__in=before)
+    MemberPost.objects.filter(member__in=added).delete()
+    added.delete()
 
 
 def test_dues_find_members_not_yet_rotated_to_a_new_key(tmp_path, settings, tree, members):
