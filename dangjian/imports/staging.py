@@ -314,6 +314,8 @@ def copy_rows(table: str, columns: Sequence[str], rows: Iterable[Sequence]) -> i
     return count
 
 
+_NEEDS_ESCAPE = re.compile(r"[\\\t\n\r]")
+_NULL_TEXT = "\\N"
 _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 
 
@@ -325,17 +327,22 @@ def copy_line(row: Sequence) -> str:
     """One row in COPY's text format: None is NULL, booleans t/f, lists text arrays, dates
     and numbers as their text. Lines can be made where the database is out of reach (a
     worker process) and sent by `copy_text`."""
-    cells = []
-    for value in row:
-        if value is None:
-            cells.append("\\N")
-        elif value is True or value is False:
-            cells.append("t" if value else "f")
-        elif isinstance(value, list | tuple):
-            array = "{" + ",".join(_array_element(str(v)) for v in value) + "}"
-            cells.append(array.translate(_COPY_ESCAPES))
-        else:
-            cells.append(str(value).translate(_COPY_ESCAPES))
+    cells = [
+        None
+        if value is None
+        else ("t" if value else "f")
+        if value is True or value is False
+        else "{" + ",".join(map(_array_element, map(str, value))) + "}"
+        if isinstance(value, list | tuple)
+        else str(value)
+        for value in row
+    ]
+    has_null = None in cells
+    texts = [cell for cell in cells if cell is not None] if has_null else cells
+    if _NEEDS_ESCAPE.search("".join(texts)):  # most rows need no escaping: one scan
+        cells = [cell if cell is None else cell.translate(_COPY_ESCAPES) for cell in cells]
+    if has_null:
+        cells = [_NULL_TEXT if cell is None else cell for cell in cells]
     return "\t".join(cells) + "\n"
 
 
@@ -368,6 +375,23 @@ def execute(sql: str, params: Sequence = ()) -> int:
         return cursor.rowcount
 
 
+@dataclass
+class RawChunk:
+    """Rows of a CSV file as read: (row number, cells padded to the header's width), and
+    where each sheet column is. Cheap to send to another process."""
+
+    positions: dict[str, int]
+    rows: list[tuple[int, list[str]]]
+
+    def source_rows(self) -> list[SourceRow]:
+        """The rows as the row-by-row reader gives them (empty cells None)."""
+        items = list(self.positions.items())
+        return [
+            SourceRow(number, {c: (cells[i] or None) for c, i in items})
+            for number, cells in self.rows
+        ]
+
+
 def csv_chunks(
     sheet: str,
     path: Path,
@@ -378,6 +402,19 @@ def csv_chunks(
 ) -> Iterator[list[SourceRow]]:
     """A CSV file read in lists of at most `size` rows, as the row-by-row reader would give
     them (blank rows skipped but counted, empty cells None); nothing when a column is missing."""
+    for chunk in csv_raw_chunks(sheet, path, columns, ctx, size, meter):
+        yield chunk.source_rows()
+
+
+def csv_raw_chunks(
+    sheet: str,
+    path: Path,
+    columns: Sequence[str],
+    ctx: ImportContext,
+    size: int,
+    meter: Meter | None = None,
+) -> Iterator[RawChunk]:
+    """`csv_chunks` before its rows are made into SourceRows."""
     header = read_header(path)
     if not header_issues(sheet, header, columns, ctx):
         return
@@ -387,18 +424,16 @@ def csv_chunks(
     with path.open(encoding="utf-8-sig", newline="") as handle:
         reader = csv.reader(handle)
         next(reader, None)
-        batch: list[SourceRow] = []
+        batch: list[tuple[int, list[str]]] = []
         try:
             for number, cells in enumerate(reader, start=2):
                 if all(not c.strip() for c in cells):
                     continue
                 if len(cells) < width:
                     cells = cells + [""] * (width - len(cells))
-                batch.append(
-                    SourceRow(number, {c: (cells[i] or None) for c, i in positions.items()})
-                )
+                batch.append((number, cells))
                 if len(batch) >= size:
-                    yield batch
+                    yield RawChunk(positions, batch)
                     batch = []
                     if meter:
                         meter(
@@ -408,6 +443,6 @@ def csv_chunks(
             ctx.error(sheet, 0, "", f"{path.name} 不是 UTF-8 编码的 CSV 文件，请另存为 UTF-8")
             return
         if batch:
-            yield batch
+            yield RawChunk(positions, batch)
         if meter:
             meter(sheet, total, total)

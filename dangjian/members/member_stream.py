@@ -95,11 +95,11 @@ class MemberStream(StreamingSheet):
 
         def counted(chunks):
             for chunk in chunks:
-                staged.rows += len(chunk)
+                staged.rows += len(chunk.rows)
                 yield chunk
 
         _CHECKING.update(directory=org_directory(ctx), today=ctx.today)
-        chunks = counted(st.csv_chunks(SHEET, path, COLUMNS, ctx, CHUNK_ROWS, meter))
+        chunks = counted(st.csv_raw_chunks(SHEET, path, COLUMNS, ctx, CHUNK_ROWS, meter))
         checked = map_in_order(_check_chunk, chunks, worker_count())
         with closing(checked):
             for text, keys, errors in checked:
@@ -215,11 +215,11 @@ def _created(values: tuple) -> audit.Change:
     )
 
 
-def _check_chunk(rows: list) -> tuple[str, list[tuple[int, str, str]], list]:
+def _check_chunk(chunk: st.RawChunk) -> tuple[str, list[tuple[int, str, str]], list]:
     """A chunk checked by the rules of one row (in a worker process): its valid rows as COPY
     lines for the staging table, (row number, ID hash, ID number) of each, and the problems
     as (row, column, reason)."""
-    good, errors = check_rows(rows, _CHECKING["directory"], _CHECKING["today"])
+    good, errors = check_rows(chunk.source_rows(), _CHECKING["directory"], _CHECKING["today"])
     text = "".join(st.copy_line((*_staged(r), False, r.data.id_number, _after(r))) for r in good)
     return text, [(r.number, r.id_hash, r.data.id_number) for r in good], errors
 
