@@ -1,9 +1,12 @@
 """The 党员 sheet of a large CSV directory (SPEC §5, §7): millions of members in bounded memory.
 
 The file is read in chunks; each chunk is checked by the row-by-row rules of
-`sheet.MemberSheet` (so verdicts and messages are the same), its valid rows are staged in the
-database with their ID numbers and phones already encrypted and masked, and an ID number
-repeated across chunks is found in SQL.
+`sheet.MemberSheet` (`sheet.check_rows`, so verdicts and messages are the same) in worker
+processes (`imports.parallel`), which also encrypt and mask the ID numbers and phones and
+write each new member's audit snapshot. The valid rows are staged in the database, and an ID
+number repeated across chunks is found in SQL. The staging keeps each row's checked ID number
+and hash, so the directory's 党费 sheet need not check and hash them again; it is dropped
+before the import commits.
 
 Applying writes the members new to the register set-based: one INSERT … SELECT of the staged
 rows (their ciphertexts as staged), one for their posts, then the audit entries, which are
@@ -92,28 +95,7 @@ class MemberStream(StreamingSheet):
         )
         st.execute(f"CREATE UNLOGGED TABLE {REGISTERED_TABLE} (id_hash text)")
         staged = st.StagedFile(SHEET, path, STAGED_TABLE, {})
-
-        def counted(chunks):
-            for chunk in chunks:
-                staged.rows += len(chunk.rows)
-                yield chunk
-
-        _CHECKING.update(directory=org_directory(ctx), today=ctx.today)
-        chunks = counted(st.csv_raw_chunks(SHEET, path, COLUMNS, ctx, CHUNK_ROWS, meter))
-        checked = map_in_order(_check_chunk, chunks, worker_count())
-        with closing(checked):
-            for text, keys, errors in checked:
-                for number, column, message in errors:
-                    ctx.error(SHEET, number, column, message)
-                existing = load_existing(
-                    pii.hash_aliases([k[2] for k in keys], [k[1] for k in keys])
-                )
-                report_registered_elsewhere(((k[0], k[1]) for k in keys), existing, ctx)
-                st.copy_text(STAGED_TABLE, STAGED_COLUMNS, text)
-                st.copy_rows(REGISTERED_TABLE, ("id_hash",), ((h,) for h in existing))
-                if st.too_many_issues(ctx, SHEET):
-                    break
-        _CHECKING.clear()
+        _check_and_stage(staged, ctx, meter)
         st.execute(
             f"""UPDATE {STAGED_TABLE} s SET existing = true FROM {REGISTERED_TABLE} r
             WHERE r.id_hash = s.id_hash"""
@@ -144,6 +126,35 @@ class MemberStream(StreamingSheet):
         if touched := ctx.state.pop(DEFERRED_COUNTS):
             refresh_member_counts(touched)
         return total
+
+
+def _check_and_stage(staged: st.StagedFile, ctx: ImportContext, meter) -> None:
+    """Chunks checked by the workers, in file order: their problems recorded, members found on
+    the register noted (and judged against the importer's scope), valid rows staged."""
+
+    def counted(chunks):
+        for chunk in chunks:
+            staged.rows += len(chunk.rows)
+            yield chunk
+
+    _CHECKING.update(directory=org_directory(ctx), today=ctx.today)
+    try:
+        chunks = counted(st.csv_raw_chunks(SHEET, staged.path, COLUMNS, ctx, CHUNK_ROWS, meter))
+        checked = map_in_order(_check_chunk, chunks, worker_count())
+        with closing(checked):
+            for text, keys, errors in checked:
+                for number, column, message in errors:
+                    ctx.error(SHEET, number, column, message)
+                existing = load_existing(
+                    pii.hash_aliases([k[2] for k in keys], [k[1] for k in keys])
+                )
+                report_registered_elsewhere(((k[0], k[1]) for k in keys), existing, ctx)
+                st.copy_text(STAGED_TABLE, STAGED_COLUMNS, text)
+                st.copy_rows(REGISTERED_TABLE, ("id_hash",), ((h,) for h in existing))
+                if st.too_many_issues(ctx, SHEET):
+                    break
+    finally:
+        _CHECKING.clear()
 
 
 def _apply_known(ctx: ImportContext) -> SheetResult:

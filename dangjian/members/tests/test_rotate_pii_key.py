@@ -167,3 +167,15 @@ def test_bad_key_settings_are_refused_at_startup():
         assert errors and errors[0].id == "dangjian.E001", old
     with rotated_settings():
         assert check_pii_key(None) == []
+
+
+@pytest.mark.parametrize("rotating", [False, True])
+def test_aliases_from_hashes_already_computed_are_the_same(rotating):
+    """The import hands over the current hashes it computed while checking the rows: the
+    aliases are those computed from scratch, under one key and during a rotation."""
+    numbers = ["532329196001010011", "110101199003071233"]
+    context = rotated_settings() if rotating else override_settings()
+    with context:
+        current = [pii.lookup_hash(n) for n in numbers]
+        assert pii.hash_aliases(numbers, current) == pii.hash_aliases(iter(numbers))
+        assert len(pii.hash_aliases(numbers, current)) == (4 if rotating else 2)
