@@ -15,6 +15,7 @@ import os
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
+from itertools import chain, islice
 from typing import TypeVar
 
 from django.conf import settings
@@ -37,17 +38,20 @@ def worker_count() -> int:
 
 def map_in_order(fn: Callable[[T], R], items: Iterable[T], workers: int) -> Iterator[R]:
     """fn(item) for each item, in order, computed by `workers` forked processes with at most
-    one chunk waiting per worker (memory stays bounded whatever the number of items).
+    one chunk waiting per worker (memory stays bounded whatever the number of items). A single
+    item (a county's file is one chunk) is computed here: a pool would only add its start-up.
 
     `fn` must be a module-level function; what it reads besides its argument must be in place
     before the first item is asked for. Stopping early cancels what was not started."""
-    if workers <= 1:
-        yield from map(fn, items)
+    items = iter(items)
+    head = list(islice(items, 2))
+    if workers <= 1 or len(head) < 2:
+        yield from map(fn, chain(head, items))
         return
     pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"))
     try:
         pending = deque()
-        for item in items:
+        for item in chain(head, items):
             pending.append(pool.submit(fn, item))
             if len(pending) > workers:
                 yield pending.popleft().result()

@@ -4,6 +4,7 @@ by worker processes in file order."""
 from __future__ import annotations
 
 import datetime as dt
+import os
 
 import pytest
 from hypothesis import given
@@ -23,6 +24,15 @@ def _square(n: int) -> int:
 @pytest.mark.parametrize("workers", [1, 2])
 def test_chunks_come_back_in_file_order(workers):
     assert list(map_in_order(_square, range(50), workers)) == [n * n for n in range(50)]
+
+
+def _pid(_item) -> int:
+    return os.getpid()
+
+
+def test_one_chunk_is_checked_here_and_more_by_the_workers():
+    assert list(map_in_order(_pid, [1], 2)) == [os.getpid()]
+    assert os.getpid() not in set(map_in_order(_pid, range(6), 2))
 
 
 def test_stopping_early_leaves_no_worker_behind():
