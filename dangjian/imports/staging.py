@@ -399,22 +399,10 @@ def csv_chunks(
     ctx: ImportContext,
     size: int,
     meter: Meter | None = None,
-) -> Iterator[list[SourceRow]]:
-    """A CSV file read in lists of at most `size` rows, as the row-by-row reader would give
-    them (blank rows skipped but counted, empty cells None); nothing when a column is missing."""
-    for chunk in csv_raw_chunks(sheet, path, columns, ctx, size, meter):
-        yield chunk.source_rows()
-
-
-def csv_raw_chunks(
-    sheet: str,
-    path: Path,
-    columns: Sequence[str],
-    ctx: ImportContext,
-    size: int,
-    meter: Meter | None = None,
 ) -> Iterator[RawChunk]:
-    """`csv_chunks` before its rows are made into SourceRows."""
+    """A CSV file read in chunks of at most `size` rows as the row-by-row reader would give
+    them (blank rows skipped but counted; `RawChunk.source_rows` makes empty cells None);
+    nothing when a column is missing."""
     header = read_header(path)
     if not header_issues(sheet, header, columns, ctx):
         return

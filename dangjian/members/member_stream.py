@@ -141,7 +141,7 @@ def _check_and_stage(staged: st.StagedFile, ctx: ImportContext, meter) -> None:
 
     _CHECKING.update(directory=org_directory(ctx), today=ctx.today)
     try:
-        chunks = counted(st.csv_raw_chunks(SHEET, staged.path, COLUMNS, ctx, CHUNK_ROWS, meter))
+        chunks = counted(st.csv_chunks(SHEET, staged.path, COLUMNS, ctx, CHUNK_ROWS, meter))
         checked = map_in_order(_check_chunk, chunks, worker_count())
         with closing(checked):
             for text, keys, errors in checked:
