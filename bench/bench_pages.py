@@ -14,14 +14,18 @@ What it does:
    `manage.py demo --size SIZE --seed 1 --no-users` (province: 150,000 organizations and
    3,000,000 members; this can take a long time, bounded by --load-timeout);
 2. creates or resets a user `bench_admin` with role admin and scope = the root organization;
-3. starts the production server `manage.py serve --port 8123 --workers 4` (serve's default
-   server, granian, unless --server gunicorn; a session of its own) and waits for it to answer;
+3. starts the production server `manage.py serve --port 8123 --workers 4` with REDIS_URL
+   (--redis, by default Redis on 127.0.0.1: the cache and the sessions of production; serve's
+   default server, granian, unless --server gunicorn; a process group of its own) and waits
+   for it to answer;
 4. signs in once per client (GET /accounts/login/ for the csrftoken cookie and the
    csrfmiddlewaretoken hidden input, then POST username/password with a Referer header, then
    the same on /accounts/otp/verify/ with one of bench_admin's recovery codes, since an
    administrator passes a second factor), so the --concurrency clients are as many sessions,
    as with as many officers;
-5. for each page: a warm-up of --concurrency requests, then --requests GETs at --concurrency
+5. one round of 4 × --concurrency requests over every page (the server's processes and threads
+   open their database connections), then for each page: a warm-up of --concurrency requests,
+   then --requests GETs at --concurrency
    (one keep-alive http.client connection per client thread), timing each request from send
    to the last byte of the body; prints p50/p95/p99 in ms and requests per second;
 6. stops the server (SIGTERM to serve, SIGKILL to its session after 30 s).
@@ -108,9 +112,16 @@ def ensure_data(args, env: dict[str, str]) -> None:
     analyze_if_needed(args.dbname)
 
 
+# The tables the measured pages read. A running installation's autovacuum keeps them vacuumed
+# (visibility map set, so counts are index-only scans); a database just bulk-loaded on a server
+# with autovacuum off has neither statistics nor a visibility map.
+PAGE_TABLES = ("orgs_organization", "members_member", "members_memberpost")
+
+
 def analyze_if_needed(dbname: str) -> None:
-    """ANALYZE a freshly bulk-loaded database that autovacuum has not analyzed yet, so the
-    pages are measured with the planner statistics a running installation has."""
+    """ANALYZE a freshly bulk-loaded database that autovacuum has not analyzed yet, and VACUUM
+    the tables the pages read if they were never vacuumed, so the pages are measured in the
+    state a running installation's autovacuum keeps them in."""
     never = common.psql(
         "SELECT count(*) FROM pg_stat_user_tables WHERE relname = 'members_member' "
         "AND last_analyze IS NULL AND last_autoanalyze IS NULL",
@@ -120,6 +131,16 @@ def analyze_if_needed(dbname: str) -> None:
         started = time.perf_counter()
         common.psql("ANALYZE", dbname)
         print(f"ANALYZE (never analyzed yet): {time.perf_counter() - started:.1f} s", flush=True)
+    names = ", ".join(f"'{t}'" for t in PAGE_TABLES)
+    unvacuumed = common.psql(
+        f"SELECT string_agg(relname, ',') FROM pg_stat_user_tables WHERE relname IN ({names}) "
+        "AND last_vacuum IS NULL AND last_autovacuum IS NULL",
+        dbname,
+    )
+    if unvacuumed:
+        started = time.perf_counter()
+        common.psql(f"VACUUM (ANALYZE) {unvacuumed.replace(',', ', ')}", dbname)
+        print(f"VACUUM {unvacuumed} (never vacuumed): {time.perf_counter() - started:.1f} s")
 
 
 def ensure_user(env: dict[str, str], sessions: int) -> tuple[str, list[str]]:
@@ -347,8 +368,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--server", choices=("granian", "gunicorn"), help="default: serve's own (granian)"
     )
+    parser.add_argument(
+        "--redis",
+        default="redis://127.0.0.1:6379/0",
+        help="REDIS_URL of the server (cache and sessions, as in production); '' for none",
+    )
     parser.add_argument("--load-timeout", type=float, default=3 * 3600, help="seconds")
-    parser.add_argument("--only", help="measure only pages whose label contains this text")
+    parser.add_argument(
+        "--only", default="", help="measure only pages whose label contains this text"
+    )
     args = parser.parse_args(argv)
     args.dbname = common.check_db_name(args.dbname or f"{common.DB_PREFIX}{args.size}")
     total = max(1, min(args.requests, 100_000))
@@ -362,14 +390,21 @@ def main(argv: list[str] | None = None) -> int:
     members = int(common.psql("SELECT count(*) FROM members_member", args.dbname))
     print(f"targets: {targets}; {orgs:,} organizations, {members:,} members", flush=True)
 
+    if args.redis:
+        env["REDIS_URL"] = args.redis
+    print(f"cache and sessions: {args.redis or 'per process, sessions in the database'}")
     log = Path(env["DANGJIAN_VAR_DIR"]) / "serve.log"
     proc = start_server(env, args.port, args.workers, log, args.server)
     rows = []
     try:
         cookies = [sign_in(args.port, password, code) for code in codes]
-        for label, path in pages(targets):
-            if args.only and args.only not in label:
-                continue
+        chosen = [(label, path) for label, path in pages(targets) if args.only in label]
+        # The server's first requests open database connections and load code in each of its
+        # processes and threads: one round over every page first, so the first page measured
+        # does not pay for all of that.
+        for label, path in chosen:
+            measure(args.port, cookies, label, path, 4 * concurrency, concurrency)
+        for label, path in chosen:
             measure(args.port, cookies, label, path, concurrency, concurrency)  # warm-up
             res = measure(args.port, cookies, label, path, total, concurrency)
             p50, p95, p99 = percentiles(res.latencies_ms)

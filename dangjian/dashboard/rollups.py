@@ -29,7 +29,7 @@ from dangjian.compliance.models import BranchYear
 from dangjian.core.bulk import lock_for_sequence
 from dangjian.dashboard import cache, sql
 from dangjian.dashboard.models import RollupState, SubtreeOpenItems, SubtreeResults
-from dangjian.orgs.models import Organization
+from dangjian.orgs.models import Organization, path_chain
 from dangjian.rectification.choices import State
 from dangjian.rectification.models import Rectification
 
@@ -161,11 +161,7 @@ def _ancestors_by_org() -> dict[int, list[int]]:
     """Each organization's id with the ids of its ancestors and itself (one query)."""
     rows = list(Organization.objects.order_by().values_list("id", "path"))
     by_path = {path: org_id for org_id, path in rows}
-    step = Organization.steplen
-    return {
-        org_id: [by_path[path[:end]] for end in range(step, len(path) + 1, step)]
-        for org_id, path in rows
-    }
+    return {org_id: [by_path[prefix] for prefix in path_chain(path)] for org_id, path in rows}
 
 
 def _add(totals: dict, key: tuple, values: dict) -> None:

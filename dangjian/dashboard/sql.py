@@ -20,7 +20,7 @@ from django.db import connection
 
 from dangjian.assessment.choices import Grade, Standing
 from dangjian.dashboard.models import FLOW_FIELDS
-from dangjian.orgs.models import Organization
+from dangjian.orgs.models import Organization, path_chain
 from dangjian.rectification.choices import State
 
 STEP = Organization.steplen
@@ -204,7 +204,7 @@ def ancestors_of(org_ids: Sequence[int]) -> list[tuple[int, str]]:
     paths = fetch(
         f"SELECT path FROM orgs_organization WHERE id IN ({_marks(org_ids)})", list(org_ids)
     )
-    prefixes = sorted({p[:end] for (p,) in paths for end in range(STEP, len(p) + 1, STEP)})
+    prefixes = sorted({prefix for (p,) in paths for prefix in path_chain(p)})
     if not prefixes:
         return []
     return fetch(

@@ -19,7 +19,7 @@ from dangjian.accounts import audit
 from dangjian.core.bulk import lock_for_sequence
 from dangjian.core.errors import BusinessError
 from dangjian.core.signals import results_changed
-from dangjian.imports import staging
+from dangjian.imports import references, staging
 from dangjian.imports.models import ImportRun
 from dangjian.imports.registry import (
     ImportContext,
@@ -142,12 +142,17 @@ def run_import(
                     importer.validate(rows, ctx)
             if ctx.issues:
                 raise _Rejected
+            checks_references_at_end = bool(streamed) and references.skip_row_checks()
             for importer, rows in steps:
                 say(f"写入“{importer.sheet}”")
                 if isinstance(rows, Path):
                     outcome.results[importer.sheet] = importer.apply(staged[importer.sheet], ctx)
                 else:
                     outcome.results[importer.sheet] = importer.apply(ctx)
+            if checks_references_at_end:
+                say("核对引用")
+                for dangling in references.verify():
+                    ctx.error("", 0, "", dangling.message())
             if ctx.issues:  # found only while merging (e.g. a repeated key in a streamed sheet)
                 raise _Rejected
             if streamed:

@@ -143,6 +143,12 @@ class DuesStream(StreamingSheet):
         )
         st.execute(f"CREATE UNIQUE INDEX ON {idm} (id)")
         st.execute(f"ANALYZE {idm}")
+        # The rows of a bad ID number are looked for only when there is one: joining tens of
+        # millions of rows to find none would cost as much as the check itself.
+        if not st.scalar(
+            f"SELECT EXISTS (SELECT 1 FROM {idm} WHERE error IS NOT NULL OR NOT on_roll)"
+        ):
+            return
         bad = st.fetch_rows(
             f"""SELECT g.n, i.error FROM {g} g JOIN {idm} i ON i.id = g.id
             WHERE g.ok AND (i.error IS NOT NULL OR NOT i.on_roll) ORDER BY g.n LIMIT %s""",
@@ -221,17 +227,19 @@ def _merge(g: str, idm: str, years: list[int]) -> tuple[int, int]:
 
     A year none of the file's members has dues rows of yet (a first load, a new year) is one
     plain INSERT in key order: the three indexes take their keys at their right edge, without
-    the upsert's speculative insertion of each row. It falls back to the upsert when it meets
-    a key after all (repeated in the file, or written meanwhile by a form)."""
+    the upsert's speculative insertion of each row; into an empty table (a first load), with
+    the indexes built after it (`staging.indexes_built_after`). It falls back to the upsert
+    when it meets a key after all (repeated in the file, or written meanwhile by a form)."""
     if not _stored_rows_of_these_members(idm, years):
         try:
-            with transaction.atomic():
-                return st.execute(
+            with transaction.atomic(), st.indexes_built_after("ledger_duespayment"):
+                created = st.execute(
                     f"""INSERT INTO ledger_duespayment
                         (member_id, year, month, due_fen, paid_fen, category, updated_at)
                     SELECT {_merged_rows(g, idm)}""",
                     (DuesCategory.EMPLOYED, timezone.now()),
-                ), 0
+                )
+            return created, 0
         except IntegrityError:
             pass
     return _upsert(g, idm)

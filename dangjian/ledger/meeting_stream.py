@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from django.db import connection
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from dangjian.imports import shapes as shape
@@ -208,17 +208,44 @@ class MeetingStream(StreamingSheet):
         return SheetResult(created=created, updated=updated, unchanged=total - created - updated)
 
 
+MEETING_COLUMNS = """(organization_id, activity_type, held_on, topic, first_topic, expected,
+    present, minutes, has_attendance, recorded_by, created_at, updated_at)"""
+
+
 def _merge(g: str, label: str) -> tuple[int, int]:
-    """Upsert by (organization, type, date, topic); equal rows are left alone."""
+    """(created, updated) meetings, merged by (organization, type, date, topic).
+
+    Into an empty table (a first load) one plain INSERT, with the indexes other than the
+    primary key built after it (`staging.indexes_built_after`); it falls back to the upsert
+    when a key repeats in the file, which then names the repeated rows."""
     now = timezone.now()
+    if not st.scalar("SELECT EXISTS (SELECT 1 FROM ledger_meeting)"):
+        try:
+            with transaction.atomic(), st.indexes_built_after("ledger_meeting"):
+                created = st.execute(
+                    f"""INSERT INTO ledger_meeting {MEETING_COLUMNS} SELECT {_rows(g)}
+                    ORDER BY o.id, g.day""",
+                    (label, now, now),
+                )
+            return created, 0
+        except IntegrityError:
+            pass
+    return _upsert(g, label, now)
+
+
+def _rows(g: str) -> str:
+    """The staged meetings as rows of ledger_meeting (parameters: recorded_by, created_at,
+    updated_at)."""
+    return f"""o.id, g.kind, g.day, g.topic, false, g.exp, g.pre, '', false, %s, %s, %s
+        FROM {g} g JOIN orgs_organization o ON o.code = g.code WHERE g.ok"""
+
+
+def _upsert(g: str, label: str, now) -> tuple[int, int]:
+    """Upsert by (organization, type, date, topic); equal rows are left alone."""
     with connection.cursor() as cursor:
         cursor.execute(
             f"""WITH w AS (
-                INSERT INTO ledger_meeting
-                    (organization_id, activity_type, held_on, topic, first_topic, expected,
-                     present, minutes, has_attendance, recorded_by, created_at, updated_at)
-                SELECT o.id, g.kind, g.day, g.topic, false, g.exp, g.pre, '', false, %s, %s, %s
-                FROM {g} g JOIN orgs_organization o ON o.code = g.code WHERE g.ok
+                INSERT INTO ledger_meeting {MEETING_COLUMNS} SELECT {_rows(g)}
                 ON CONFLICT (organization_id, activity_type, held_on, topic) DO UPDATE
                     SET expected = EXCLUDED.expected, present = EXCLUDED.present,
                         updated_at = EXCLUDED.updated_at

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db import models
+from django.utils.functional import cached_property
 
 from dangjian.core import pii
 from dangjian.members.choices import Gender, MemberType, Post
@@ -54,6 +55,14 @@ class Member(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @cached_property
+    def own_posts(self) -> list[str]:
+        """Posts held in the member's own organization, in the order they were given. Lists
+        fill this for a whole page in one query (members.selectors.with_own_posts)."""
+        return [
+            p.post for p in self.posts.order_by("id") if p.organization_id == self.organization_id
+        ]
 
     @property
     def id_number(self) -> str:
@@ -113,3 +122,26 @@ class MemberTransfer(models.Model):
 
     def __str__(self) -> str:
         return f"{self.member} {self.transferred_on}"
+
+
+class PostTally(models.Model):
+    """How many members hold a post in an organization (`own`) and in its whole subtree
+    (`subtree`), so the member list filtered by post gives its total from one row. Kept by
+    members.post_tallies whenever posts are written; rows with both counts 0 do not exist."""
+
+    organization = models.ForeignKey(
+        "orgs.Organization", on_delete=models.CASCADE, related_name="+"
+    )
+    post = models.CharField("职务", max_length=10, choices=Post.choices)
+    own = models.PositiveIntegerField("本组织任职人数", default=0)
+    subtree = models.PositiveIntegerField("含下级任职人数", default=0)
+
+    class Meta:
+        verbose_name = "职务人数"
+        verbose_name_plural = "职务人数"
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "post"], name="uniq_post_tally")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organization_id} {self.post} {self.subtree}"

@@ -15,6 +15,7 @@ from django.db.models.functions import Coalesce
 
 from dangjian.members.choices import MemberType
 from dangjian.members.models import Member
+from dangjian.members.post_tallies import refresh_post_tallies, shift_post_tallies
 from dangjian.orgs.models import Organization
 from dangjian.orgs.rollups import refresh_tree_rollups, shift_member_totals
 
@@ -38,11 +39,12 @@ def _recount(organizations) -> None:
 
 def refresh_member_counts(org_ids: Iterable[int] | None = None) -> None:
     """Recompute the rollups of these organizations (all of them when None), set-based, and
-    carry the change into the subtree totals of their ancestors."""
+    carry the change into the subtree totals of their ancestors; the post tallies too."""
     targets = Organization.objects.order_by()
     if org_ids is None:
         _recount(targets)
         refresh_tree_rollups()
+        refresh_post_tallies()
         return
     ids = sorted(set(org_ids))
     if len(ids) > FEW:  # an import: recompute in bulk
@@ -52,6 +54,7 @@ def refresh_member_counts(org_ids: Iterable[int] | None = None) -> None:
             for start in range(0, len(ids), BATCH):
                 _recount(targets.filter(pk__in=ids[start : start + BATCH]))
         refresh_tree_rollups()
+        refresh_post_tallies(ids)
         return
     before = {o.pk: o for o in targets.filter(pk__in=ids)}
     _recount(targets.filter(pk__in=ids))
@@ -60,6 +63,7 @@ def refresh_member_counts(org_ids: Iterable[int] | None = None) -> None:
     ):
         old = before[org_id]
         shift_member_totals(old, members - old.member_count, probationary - old.probationary_count)
+    shift_post_tallies(ids)
 
 
 def subtree_member_counts(org: Organization) -> dict[str, int]:

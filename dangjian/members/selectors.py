@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import QuerySet
 
 from dangjian.members.choices import MemberType, Post
 from dangjian.members.models import Member, MemberPost
+from dangjian.members.post_tallies import post_holders
 from dangjian.members.rollups import subtree_member_counts
 from dangjian.orgs.models import Organization
-from dangjian.orgs.querysets import is_jurisdiction_root
 
 
 @dataclass
@@ -44,12 +45,9 @@ def _known_total(filters: MemberFilters, root, members) -> int | None:
     if root is None or (filters.branch and filters.subtree and not members.exists()):
         return 0
     if filters.post:
-        # Posts live in the holder's own branch and end with a transfer, so counting the
-        # posts table alone gives the total.
-        holders = MemberPost.objects.filter(post=filters.post)
-        if not is_jurisdiction_root(root.path):
-            holders = holders.filter(organization__path__startswith=root.path)
-        return holders.count()
+        # Posts live in the holder's own branch and end with a transfer, so the subtree's
+        # tally of the post is the total.
+        return post_holders(root, filters.post)
     if filters.branch:
         counts = {"members": root.member_count, "probationary": root.probationary_count}
     else:
@@ -59,6 +57,22 @@ def _known_total(filters: MemberFilters, root, members) -> int | None:
     if filters.member_type == MemberType.FORMAL:
         return counts["members"] - counts["probationary"]
     return counts["members"]
+
+
+# What a list shows of a member and of their organization (page, API and their exports).
+LIST_FIELDS = (
+    "name",
+    "gender",
+    "ethnicity",
+    "birth_date",
+    "join_date",
+    "member_type",
+    "id_masked",
+    "phone_masked",
+    "is_active",
+    "organization__code",
+    "organization__name",
+)
 
 
 @dataclass
@@ -72,9 +86,10 @@ class MemberListing:
 def list_members(user, filters: MemberFilters) -> MemberListing:
     """Active members visible to `user` matching `filters`, ready for a list page.
 
-    Queries: the page of members (with their organization joined) and one for their posts; the
-    total comes from the per-organization rollups unless a name, type or post filter applies.
-    Members are ordered by organization then registration, which an index serves directly.
+    Queries: the page of members (with their organization joined) and one for their posts
+    (`with_own_posts`); the total comes from the per-organization rollups unless a name, type
+    or post filter applies. Members are ordered by organization then registration, which an
+    index serves directly.
     """
     members = Member.objects.visible_to(user).active()
     root = user.scope if user.scope_id else None
@@ -93,10 +108,27 @@ def list_members(user, filters: MemberFilters) -> MemberListing:
     if filters.q:
         members = members.filter(name__contains=filters.q)
     known = _known_total(filters, root, members)
-    own_posts = MemberPost.objects.order_by("id")
     members = (
-        members.select_related("organization")
-        .prefetch_related(Prefetch("posts", queryset=own_posts))
-        .order_by("organization_id", "id")
+        members.select_related("organization").only(*LIST_FIELDS).order_by("organization_id", "id")
     )
     return MemberListing(members, known)
+
+
+def with_own_posts(members: Iterable[Member]) -> list[Member]:
+    """The members with `own_posts` filled for all of them by one query (none when empty)."""
+    members = list(members)
+    if not members:
+        return members
+    posts: dict[int, list[str]] = {member.pk: [] for member in members}
+    own_org = {member.pk: member.organization_id for member in members}
+    rows = (
+        MemberPost.objects.filter(member_id__in=own_org)
+        .order_by("id")
+        .values_list("member_id", "organization_id", "post")
+    )
+    for member_id, organization_id, post in rows:
+        if organization_id == own_org[member_id]:
+            posts[member_id].append(post)
+    for member in members:
+        member.own_posts = posts[member.pk]
+    return members

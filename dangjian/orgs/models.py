@@ -80,7 +80,13 @@ class Organization(MP_Node):
         verbose_name = "组织"
         verbose_name_plural = "组织"
         # Search results come in (depth, path) order, so a LIMIT stops after the first matches.
-        indexes = [models.Index(fields=["depth", "path"], name="org_depth_path")]
+        indexes = [
+            models.Index(fields=["depth", "path"], name="org_depth_path"),
+            # Dissolved organizations are few: list totals count them by this small index.
+            models.Index(
+                fields=["path"], condition=models.Q(is_active=False), name="org_dissolved_path"
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -103,6 +109,13 @@ class Organization(MP_Node):
         if not self.staff_count:
             return None
         return self.party_staff_count * 100 / self.staff_count
+
+
+def path_chain(path: str, *, itself: bool = True) -> list[str]:
+    """The materialized paths from the tree's root down to `path`: every ancestor's, then
+    `path` itself unless `itself` is False (one per level of the tree, no query)."""
+    step = Organization.steplen
+    return [path[:end] for end in range(step, len(path) + (1 if itself else 0), step)]
 
 
 class OrgEvent(models.Model):

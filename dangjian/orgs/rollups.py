@@ -14,9 +14,8 @@ from django.utils import timezone
 
 from dangjian.core.bulk import update_rows
 from dangjian.orgs.choices import BRANCH_TYPES
-from dangjian.orgs.models import Organization
+from dangjian.orgs.models import Organization, path_chain
 
-STEP = Organization.steplen
 FIELDS = ("subtree_members", "subtree_probationary", "subtree_orgs", "subtree_branches")
 
 
@@ -35,11 +34,11 @@ def _expected_totals() -> tuple[dict[str, tuple[int, int, int, int]], dict[str, 
             1 if active else 0,
             1 if active and org_type in BRANCH_TYPES else 0,
         )
-        for end in range(STEP, len(path) + 1, STEP):
-            acc = totals.setdefault(path[:end], [0, 0, 0, 0])
+        for prefix in path_chain(path):
+            acc = totals.setdefault(prefix, [0, 0, 0, 0])
             acc[0] += own[0]
             acc[1] += own[1]
-            if end < len(path):  # an organization is not its own descendant
+            if prefix != path:  # an organization is not its own descendant
                 acc[2] += own[2]
                 acc[3] += own[3]
     return {path: tuple(values) for path, values in totals.items()}, stored
@@ -62,8 +61,7 @@ def shift_member_totals(org: Organization, members: int, probationary: int) -> N
     """Add to the member totals of `org` and all its ancestors (one UPDATE)."""
     if not members and not probationary:
         return
-    prefixes = [org.path[:end] for end in range(STEP, len(org.path) + 1, STEP)]
-    Organization.objects.filter(path__in=prefixes).order_by().update(
+    Organization.objects.filter(path__in=path_chain(org.path)).order_by().update(
         subtree_members=F("subtree_members") + members,
         subtree_probationary=F("subtree_probationary") + probationary,
     )

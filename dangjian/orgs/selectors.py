@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 from dangjian.members.models import MemberPost
-from dangjian.orgs.models import Organization
+from dangjian.orgs.models import Organization, path_chain
 
 CHILDREN_LIMIT = 200
 
 
 def ancestors_visible(org: Organization, user) -> list[Organization]:
     """The chain from the user's scope root down to `org`'s parent, in one query."""
-    step = Organization.steplen
-    prefixes = [org.path[:i] for i in range(step, len(org.path), step)]
-    return list(Organization.objects.visible_to(user).filter(path__in=prefixes).order_by("depth"))
+    above = path_chain(org.path, itself=False)
+    return list(Organization.objects.visible_to(user).filter(path__in=above).order_by("depth"))
 
 
 def children_of(org: Organization, user):
@@ -33,6 +32,17 @@ def organization_facts(org: Organization) -> dict:
         "probationary": org.subtree_probationary,
         "direct_members": org.member_count,
     }
+
+
+def subtree_size(root: Organization, active: bool | None = None) -> int:
+    """How many organizations `root`'s subtree holds (`root` included), all of them or only the
+    active (True) or dissolved (False) ones, without counting the tree: the stored rollup gives
+    the active descendants and a partial index the few dissolved ones."""
+    active_total = root.subtree_orgs + (1 if root.is_active else 0)
+    if active is True:
+        return active_total
+    dissolved = Organization.objects.in_subtree(root).filter(is_active=False).order_by().count()
+    return dissolved if active is False else active_total + dissolved
 
 
 def committee_of(org: Organization):

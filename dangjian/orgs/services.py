@@ -14,6 +14,7 @@ from django.utils import timezone
 from dangjian.accounts import audit
 from dangjian.core.errors import BusinessError
 from dangjian.core.signals import results_changed
+from dangjian.members.post_tallies import refresh_post_tallies
 from dangjian.orgs.choices import BRANCH_TYPES, OrgEventKind
 from dangjian.orgs.models import Category, Organization, OrgEvent
 from dangjian.orgs.rollups import refresh_tree_rollups
@@ -182,6 +183,7 @@ def move_organization(actor, org: Organization, new_parent: Organization) -> Org
     org = Organization.objects.select_related("parent", "category").get(pk=org.pk)
     _event(org, OrgEventKind.MOVED, f"由“{old_parent.name}”调整到“{new_parent.name}”", actor)
     refresh_tree_rollups()
+    refresh_post_tallies()  # the subtree's posts now count for other ancestors
     # subtree figures of the old and the new chain of ancestors (C16 rollups)
     results_changed.send(Organization, kind="structure", org_ids=[old_parent.pk, org.pk])
     audit.record(

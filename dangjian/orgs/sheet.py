@@ -19,6 +19,7 @@ from dangjian.accounts import audit
 from dangjian.core.bulk import insert_rows, update_rows
 from dangjian.core.cells import as_choice, as_count, as_text
 from dangjian.imports.registry import ImportContext, SheetImporter, SheetResult, SourceRow
+from dangjian.members.post_tallies import refresh_post_tallies
 from dangjian.orgs.choices import BRANCH_TYPES, OrgEventKind
 from dangjian.orgs.models import Category, Organization, OrgEvent
 from dangjian.orgs.rollups import refresh_tree_rollups
@@ -474,6 +475,8 @@ class OrganizationSheet(SheetImporter):
         )
         if updates or new_codes:
             refresh_tree_rollups()
+        if moved:  # the moved subtrees' posts now count for other ancestors
+            refresh_post_tallies()
         audit.record(ctx.actor, changes)
         return result
 

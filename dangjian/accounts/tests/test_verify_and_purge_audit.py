@@ -243,11 +243,12 @@ def test_no_route_offers_to_edit_or_delete_the_log(tree, officer):
 
 def test_only_the_audit_module_writes_the_log_with_sql():
     """The ORM refuses to update or delete entries (see test_audit_log); raw SQL naming the
-    audit tables lives in dangjian/accounts/audit.py and the migration that guards them."""
+    audit tables lives in dangjian/accounts/audit.py and the migrations that guard them."""
     root = Path(__file__).resolve().parents[2]
     allowed = {
         root / "accounts" / "audit.py",
         root / "accounts" / "migrations" / "0003_audit_anchor_seal_guard.py",
+        root / "accounts" / "migrations" / "0006_audit_guard_fires_always.py",
     }
     names = ("accounts_auditentry", "accounts_auditanchor", "accounts_auditseal")
     writers = [

@@ -213,10 +213,10 @@ def test_results_filters_and_shape(client, scored, officer, committee_admin):
 
 # --- query counts ---------------------------------------------------------------------------
 
-# session (1), user (1), the second-factor device the session was verified with (1), scope
-# root (1), COUNT (1), the page joined with the organization (1); the session is written at
-# most once a minute, not by these requests
-API_LIST_QUERIES = 6
+# session (1), user with their scope root (1), the second-factor device the session was
+# verified with (1), COUNT (1), the page joined with the organization (1); the session is
+# written at most once a minute, not by these requests
+API_LIST_QUERIES = 5
 
 
 @pytest.mark.parametrize(

@@ -530,23 +530,23 @@ def grow(tree, count: int) -> None:
     evaluate_assessment(YEAR)
 
 
-# Every signed-in page starts with session (1), user (1) and the officer's second-factor device
-# the session was verified with (1); the session is written at most once a minute, not by
-# these requests.
+# Every signed-in page starts with session (1), user with their scope root (1) and the
+# officer's second-factor device the session was verified with (1); the session is written at
+# most once a minute, not by these requests.
 PAGE_QUERIES = {
-    # + scope root (1), runs (1), class counts (1), page of results with last year's rank and
+    # + runs (1), class counts (1), page of results with last year's rank and
     # class as subqueries, joined with the organization (1), peer-group names (1), records
     # changed since the run (1), flow matrix GROUP BY (1), last year's class counts (1)
     # (the total of the class counts spares the paginator's COUNT)
-    "/assessment/?year={year}": 11,
+    "/assessment/?year={year}": 10,
     # as above, plus the paginator's COUNT of the filtered rows (1)
-    "/assessment/?year={year}&grade=一般": 12,
-    # + scope root (1), runs (1), distinct peer groups (1), their names (1), all rows streamed
+    "/assessment/?year={year}&grade=一般": 11,
+    # + runs (1), distinct peer groups (1), their names (1), all rows streamed
     # in one query (1)
-    "/assessment/export/?year={year}": 8,
-    # + runs (1), scope root (1), organizations for the form's select (1), COUNT (1), page of
+    "/assessment/export/?year={year}": 7,
+    # + runs (1), organizations for the form's select (1), COUNT (1), page of
     # records joined with the organization (1)
-    "/assessment/records/?year={year}": 8,
+    "/assessment/records/?year={year}": 7,
 }
 
 

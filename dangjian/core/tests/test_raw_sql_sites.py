@@ -19,12 +19,14 @@ REVIEWED = {
     "ledger/facts.py": "the ledger facts' set-based refresh and drift checks",
     "accounts/audit.py": "the audit purge's DELETE behind the PostgreSQL guard",
     "imports/staging.py": "COPY of an import's CSV into staging tables named by the importer",
+    "imports/references.py": "foreign keys read from the catalog, checked by anti-joins on them",
     "ledger/dues_stream.py": "the streamed 党费 import's checks and merge, values as parameters",
     "ledger/meeting_stream.py": "the streamed 组织生活 import's checks and merge",
     "members/member_stream.py": "the streamed 党员 import's staging table and repeats",
     "rating/sql.py": "the public rating's one-statement insert and the satisfaction rollups",
     "demo/rating.py": "bulk demo ratings written in one statement",
     "dashboard/sql.py": "the dashboard rollups rewritten set-based, columns from constants",
+    "members/post_tallies.py": "post tallies recomputed set-based, tables from model metadata",
 }
 
 

@@ -94,10 +94,10 @@ def env(tmp_path_factory):
     return values
 
 
-def _start(env, port: int, log) -> subprocess.Popen:
+def _spawn(env, port: int, log) -> subprocess.Popen:
     """`manage.py serve` with its defaults, from another directory, in a session of its own
     (as a terminal runs it: Ctrl+C reaches the session's foreground group)."""
-    proc = subprocess.Popen(
+    return subprocess.Popen(
         [sys.executable, str(ROOT / "manage.py"), "serve", "--host", HOST, "--port", str(port)],
         cwd=env["DANGJIAN_VAR_DIR"],
         env=env,
@@ -105,6 +105,11 @@ def _start(env, port: int, log) -> subprocess.Popen:
         stderr=subprocess.STDOUT,
         start_new_session=True,
     )
+
+
+def _start(env, port: int, log) -> subprocess.Popen:
+    """`_spawn`, returning once the sign-in page answers."""
+    proc = _spawn(env, port, log)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         assert proc.poll() is None, "serve exited"
@@ -133,7 +138,7 @@ def test_serve_answers_with_static_files_and_stops_on_ctrl_c(env, tmp_path):
             started = time.monotonic()
             os.killpg(proc.pid, signal.SIGINT)  # Ctrl+C in the terminal
             assert proc.wait(timeout=15) == 0
-            assert time.monotonic() - started < 10
+            assert time.monotonic() - started < 10, log_path.read_text(errors="replace")
             assert _wait_gone(proc.pid, 5), "a process of serve outlived it"
         finally:
             for pid in _session(proc.pid):
@@ -141,6 +146,38 @@ def test_serve_answers_with_static_files_and_stops_on_ctrl_c(env, tmp_path):
     text = log_path.read_text(encoding="utf-8", errors="replace")
     assert "（granian，" in text and "Traceback" not in text
     assert "refused to gracefully stop" not in text
+
+
+def _listening(port: int) -> bool:
+    try:
+        socket.create_connection((HOST, port), timeout=1).close()
+        return True
+    except OSError:
+        return False
+
+
+def test_ctrl_c_while_the_workers_load_stops_serve_at_once(env, tmp_path):
+    """granian binds its socket, then forks workers that take a second or more to load
+    Django: a Ctrl+C in that second stops serve as quickly as one after start-up (a worker
+    that lost the signal used to serve on until killed 20 s later)."""
+    port = _free_port()
+    log_path = tmp_path / "serve.log"
+    with open(log_path, "wb") as log:
+        proc = _spawn(env, port, log)
+        try:
+            deadline = time.monotonic() + 60
+            while not _listening(port):
+                assert proc.poll() is None and time.monotonic() < deadline, "serve never listened"
+                time.sleep(0.02)
+            started = time.monotonic()
+            os.killpg(proc.pid, signal.SIGINT)
+            proc.wait(timeout=30)
+            stopped_in = time.monotonic() - started
+            assert stopped_in < 10, log_path.read_text(encoding="utf-8", errors="replace")
+            assert _wait_gone(proc.pid, 5), "a process of serve outlived it"
+        finally:
+            for pid in _session(proc.pid):
+                os.kill(pid, signal.SIGKILL)
 
 
 def test_nothing_outlives_a_killed_serve(env, tmp_path):

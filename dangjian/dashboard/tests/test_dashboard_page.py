@@ -408,13 +408,14 @@ def test_query_count_does_not_grow_with_the_tree(client):
     few = _queries(c, url)
     _grow(small, 6, 5, LAST)  # 6 more committees, 30 more branches, stations and ratings
     many = _queries(c, url)
-    # Session and user (2), the organization (1), its children (1) and grandchildren (1),
+    # Session and user with their scope (2), the organization (1), its children (1) and
+    # grandchildren (1),
     # the compliance run (1), SubtreeYear and leaf BranchYear rows of the subtree, children and
     # grandchildren (2), the assessment runs (1), the dashboard's SubtreeResults and
     # SubtreeOpenItems rows of the subtree and the children (2), the children's scores (1),
     # satisfaction and cases per child and of the subtree (1), the subtree's satisfaction
     # by month (1), the rollups' state (1), breadcrumbs (none at the scope's root).
-    assert len(many) == len(few) == 16, "\n".join(many)
+    assert len(many) == len(few) == 15, "\n".join(many)
     response = c.get(url)
     assert len(response.context["board"].children) == 7
     assert len(response.context["board"].satisfaction_ranking) == 7
@@ -441,9 +442,9 @@ def test_a_rendered_dashboard_is_reused_until_a_batch_changes_it(
     url = f"/dashboard/{county.a.pk}/"
     first = board(c.get(url))
     again = _queries(c, url)
-    # session, user and second factor (3), the user's scope and the organization (2): nothing
-    # of the dashboard is read again
-    assert len(again) == 5, "\n".join(again)
+    # session, user with their scope and second factor (3), the organization (1): nothing of
+    # the dashboard is read again
+    assert len(again) == 4, "\n".join(again)
     assert board(c.get(url)) == first
     # another reader with another scope: the breadcrumbs start at their scope
     other = board(client_for(Client(), committee_admin).get(url))
@@ -452,7 +453,7 @@ def test_a_rendered_dashboard_is_reused_until_a_batch_changes_it(
     with django_capture_on_commit_callbacks(execute=True):
         f.scores(LAST, {county.a1: "99"})
     assert board(c.get(url)) != first
-    assert len(_queries(c, url)) == 5
+    assert len(_queries(c, url)) == 4
     # scope is checked before the cache is read
     assert (
         client_for(Client(), committee_admin).get(f"/dashboard/{county.t.pk}/").status_code == 404

@@ -505,3 +505,22 @@ def test_dues_of_a_member_not_on_the_register_are_reported(tree, members, office
 
     with pytest.raises(CommandError, match="有 1 条党费记录的党员不在党员名册中"):
         check()
+
+
+def test_check_command_names_dues_of_members_not_on_the_register(tree, five, officer):
+    """Dues rows keep their member key without a database constraint: the check counts those
+    whose member is missing (an anti-join, one query) and fails on them."""
+    from dangjian.ledger.facts import orphan_dues
+    from dangjian.ledger.models import DuesPayment
+
+    a = five[0]
+    services.save_month_dues(officer, tree.a1, Month(LAST_YEAR, 3), [DuesEntry(a.pk, 100, 100)])
+    assert orphan_dues() == 0
+    stray = DuesPayment.objects.get(member=a)
+    stray.pk, stray.member_id, stray.month = None, a.pk + 10_000, 4
+    stray.save()
+    with CaptureQueriesContext(connection) as queries:
+        assert orphan_dues() == 1
+    assert len(queries) == 1 and "NOT IN" not in queries[0]["sql"]
+    with pytest.raises(CommandError, match="1 条党费记录的党员不在党员名册中"):
+        check()

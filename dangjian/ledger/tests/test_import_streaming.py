@@ -4,6 +4,7 @@ the same verdict, the same issues word for word, the same rows written (SPEC §5
 from __future__ import annotations
 
 import datetime as dt
+from contextlib import contextmanager
 
 import pytest
 
@@ -382,3 +383,71 @@ def test_the_import_transaction_has_bulk_memory(tmp_path, settings, tree, member
     monkeypatch.setattr(dues_stream, "_merge", watched)
     assert run_import(csv_dir(tmp_path / "d", {"党费": good_dues(members)})).ok
     assert seen == ["64MB"]
+
+
+def _indexes(table: str = "ledger_duespayment") -> list[tuple[str, str]]:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = %s ORDER BY 1", [table]
+        )
+        return cursor.fetchall()
+
+
+@pytest.mark.parametrize(
+    "table, sheet, kept",
+    # the meetings' primary key stays: attendance and attachments point at it
+    [("ledger_duespayment", "党费", 0), ("ledger_meeting", "组织生活", 1)],
+)
+def test_a_first_load_builds_the_indexes_after_its_rows(
+    tmp_path, tree, members, monkeypatch, table, sheet, kept
+):
+    """Into an empty table the rows go in bare and every index taken off (the primary key and
+    the unique key included) is built again as it was."""
+    from dangjian.imports import staging
+
+    before = _indexes(table)
+    assert len(before) >= 3
+    took_off = []
+    real = staging.indexes_built_after
+
+    def watched(name):
+        with real(name) as bare:
+            took_off.append((name, bare, len(_indexes(name))))
+            yield bare
+
+    monkeypatch.setattr(staging, "indexes_built_after", contextmanager(watched))
+    rows = good_dues(members) if sheet == "党费" else good_meetings()
+    outcome = run_import(csv_dir(tmp_path / "first", {sheet: rows}))
+    assert outcome.ok, outcome.issues
+    assert took_off == [(table, True, kept)]
+    assert _indexes(table) == before
+    assert outcome.results[sheet].created == len(rows)
+    # a table with rows keeps its indexes
+    took_off.clear()
+    again = run_import(csv_dir(tmp_path / "again", {sheet: rows}))
+    assert again.ok and again.results[sheet].unchanged == len(rows)
+    assert all(bare is False for _name, bare, _count in took_off)
+    assert _indexes(table) == before
+
+
+def test_indexes_taken_off_come_back_when_the_load_fails(tree):
+    from django.db import IntegrityError, transaction
+
+    from dangjian.imports import staging
+
+    before = _indexes()
+    with (
+        pytest.raises(IntegrityError),
+        transaction.atomic(),
+        staging.indexes_built_after("ledger_duespayment") as bare,
+    ):
+        assert bare and _indexes() == []
+        staging.execute(  # the same key twice: found when the unique index is built
+            "INSERT INTO ledger_duespayment (member_id, year, month, due_fen, paid_fen, "
+            "category, updated_at) SELECT 1, 2025, 1, 0, 0, 'x', now() "
+            "FROM generate_series(1, 2)"
+        )
+    assert _indexes() == before
+    assert DuesPayment.objects.count() == 0

@@ -38,7 +38,7 @@ class MemberSerializer(serializers.ModelSerializer):
         ]
 
     def get_posts(self, member) -> list[str]:
-        return [p.post for p in member.posts.all() if p.organization_id == member.organization_id]
+        return member.own_posts
 
 
 class MemberWriteSerializer(serializers.Serializer):

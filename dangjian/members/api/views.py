@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django.db.models import Prefetch
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status
@@ -20,8 +19,8 @@ from dangjian.members.api.serializers import (
     RevealSerializer,
     TransferSerializer,
 )
-from dangjian.members.models import Member, MemberPost
-from dangjian.members.selectors import MemberFilters, list_members
+from dangjian.members.models import Member
+from dangjian.members.selectors import MemberFilters, list_members, with_own_posts
 from dangjian.orgs.models import Organization
 
 FILTER_PARAMS = [
@@ -43,12 +42,7 @@ class MemberViewSet(mixins.RetrieveModelMixin, ScopedViewSet):
     serializer_class = MemberSerializer
 
     def get_queryset(self):
-        return (
-            super()
-            .get_queryset()
-            .select_related("organization")
-            .prefetch_related(Prefetch("posts", queryset=MemberPost.objects.order_by("id")))
-        )
+        return super().get_queryset().select_related("organization")
 
     def _branch(self, code: str) -> Organization:
         org = Organization.objects.visible_to(self.request.user).filter(code=code).first()
@@ -62,7 +56,7 @@ class MemberViewSet(mixins.RetrieveModelMixin, ScopedViewSet):
         page = self.paginator.paginate_queryset(
             listing.members, request, self, count=listing.known_count
         )
-        return self.get_paginated_response(MemberSerializer(page, many=True).data)
+        return self.get_paginated_response(MemberSerializer(with_own_posts(page), many=True).data)
 
     @extend_schema(request=MemberWriteSerializer, responses={201: MemberSerializer})
     def create(self, request):

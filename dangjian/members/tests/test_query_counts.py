@@ -42,7 +42,7 @@ URLS = [
     lambda tree: "/api/orgs/",
     # session + user (2), the node (1), its children with member counts (1)
     lambda tree: reverse("orgs:children", args=[tree.t.pk]),
-    # session + user (2), scope root (1), first-level children (1)
+    # session + user with their scope root (2), first-level children (1)
     lambda tree: reverse("orgs:tree"),
     # the organization page: node, ancestors, two aggregates, committee, members, children, events
     lambda tree: reverse("orgs:detail", args=[tree.a1.pk]),

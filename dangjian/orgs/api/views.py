@@ -20,6 +20,8 @@ from dangjian.orgs.api.serializers import (
 )
 from dangjian.orgs.choices import OrgType
 from dangjian.orgs.models import Organization
+from dangjian.orgs.querysets import scope_path_of
+from dangjian.orgs.selectors import subtree_size
 
 
 class OrganizationFilter(django_filters.FilterSet):
@@ -51,6 +53,27 @@ class OrganizationViewSet(
 
     def get_queryset(self):
         return super().get_queryset().select_related("parent", "category")
+
+    def list(self, request):
+        queryset = self.filter_queryset(self.get_queryset())
+        page = self.paginator.paginate_queryset(
+            queryset, request, self, count=self._known_total(request)
+        )
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+    def _known_total(self, request) -> int | None:
+        """The list's total from the scope root's rollup when at most 有效 filters it (the
+        filters were checked by filter_queryset); None makes the paginator count."""
+        user = request.user
+        if scope_path_of(user) is None:
+            return 0
+        filters = self.filterset_class(request.query_params, queryset=Organization.objects.none())
+        if not filters.is_valid():
+            return None
+        chosen = filters.form.cleaned_data
+        if any(value not in ("", None) for name, value in chosen.items() if name != "is_active"):
+            return None
+        return subtree_size(user.scope, chosen.get("is_active"))
 
     def _visible_parent(self, code: str) -> Organization:
         parent = Organization.objects.visible_to(self.request.user).filter(code=code).first()

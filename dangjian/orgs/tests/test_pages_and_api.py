@@ -79,6 +79,27 @@ def test_move_and_dissolve_through_the_api(client, tree, members, officer):
     assert refused.status_code == 400 and "党员" in refused.json()["detail"]
 
 
+@pytest.mark.parametrize("query", ["", "?is_active=true", "?is_active=false", "?q=支部"])
+def test_organization_api_total_equals_the_rows(client, tree, officer, committee_admin, query):
+    """The list's total comes from the rollups unless a filter other than 有效 applies; with
+    dissolved organizations in the tree it still equals the rows, in every scope."""
+    import datetime as dt
+
+    from dangjian.orgs import services
+
+    services.dissolve_organization(None, tree.a2, dt.date(2025, 3, 1), "撤并")
+    for user in (officer, committee_admin):
+        client_for(client, user)
+        body = client.get(f"/api/orgs/{query}&page_size=2".replace("/&", "/?")).json()
+        rows = Organization.objects.visible_to(user)
+        if "is_active" in query:
+            rows = rows.filter(is_active=query.endswith("true"))
+        if "q=" in query:
+            rows = rows.search("支部")
+        assert body["count"] == rows.count() > 0, (user.username, query)
+        assert len(body["results"]) == min(2, body["count"])
+
+
 def test_member_api_add_and_bad_id(client, tree, officer):
     client_for(client, officer)
     data = MemberDataFactory()

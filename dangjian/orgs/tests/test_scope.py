@@ -93,3 +93,13 @@ def test_scope_root_cannot_be_dissolved_by_its_own_admin(client, tree, committee
     response = client.post(f"/api/orgs/{tree.a.pk}/dissolve/", {"on": "2025-01-01", "reason": "x"})
     assert response.status_code == 400
     assert Organization.objects.get(pk=tree.a.pk).is_active
+
+
+def test_path_chain_runs_from_the_root_down():
+    from dangjian.orgs.models import Organization, path_chain
+
+    step = Organization.steplen
+    path = "".join(str(level).zfill(step) for level in (1, 2, 3))  # three levels deep
+    assert path_chain(path) == [path[:step], path[: 2 * step], path]
+    assert path_chain(path, itself=False) == [path[:step], path[: 2 * step]]
+    assert path_chain(path[:step], itself=False) == []

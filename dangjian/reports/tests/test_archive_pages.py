@@ -215,10 +215,10 @@ def test_archive_list_queries_do_not_grow_with_the_bulletins(client, county, peo
     one = count()
     for org in (county.t, county.a, *county.villages):
         _card(org)
-    # session, user and its second-factor device; the chosen organization and the user's
-    # scope (the navigation bar); the page's bulletins (count, then the rows with their
+    # session, user with their scope (the navigation bar) and its second-factor device; the
+    # chosen organization; the page's bulletins (count, then the rows with their
     # organization, documents deferred); the switcher's parent and children
-    assert count() == one == 8
+    assert count() == one == 7
 
 
 def test_the_navigation_links_the_archive(client, county, people):

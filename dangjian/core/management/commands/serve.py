@@ -65,7 +65,7 @@ def granian_args(host: str, port: int, workers: int, threads: int) -> list[str]:
         "wsgi",
         "--working-dir",
         str(settings.BASE_DIR),
-        "config.wsgi:application",
+        "config.granian_wsgi:application",
         "--host",
         host,
         "--port",

@@ -1,0 +1,39 @@
+"""What the member list page and the member API show of each member's posts."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from conftest import client_for
+from dangjian.members import services
+from dangjian.members.models import Member
+from dangjian.members.selectors import with_own_posts
+from dangjian.members.tests.factories import MemberDataFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_own_posts_of_a_page_in_one_query(tree, django_assert_num_queries):
+    holder = services.add_member(None, MemberDataFactory(posts=("书记", "组织委员")), tree.a1)
+    plain = services.add_member(None, MemberDataFactory(), tree.a1)
+    members = list(Member.objects.filter(pk__in=[holder.pk, plain.pk]).order_by("pk"))
+    with django_assert_num_queries(1):
+        filled = with_own_posts(members)
+    assert [m.own_posts for m in filled] == [["书记", "组织委员"], []]
+    # read alone (a member's page, an API read), the same posts come from the database
+    assert Member.objects.get(pk=holder.pk).own_posts == ["书记", "组织委员"]
+    with django_assert_num_queries(0):
+        assert with_own_posts([]) == []
+
+
+def test_list_page_and_api_show_posts(client, tree, officer):
+    services.add_member(None, MemberDataFactory(name="张书记", posts=("书记",)), tree.a1)
+    services.add_member(None, MemberDataFactory(name="李党员"), tree.a1)
+    client_for(client, officer)
+    page = client.get(reverse("members:list") + "?post=书记").content.decode()
+    assert "张书记" in page and "李党员" not in page
+    row = page[page.index("张书记") :].split("</tr>")[0]
+    assert "书记" in row.replace("张书记", "")
+    results = client.get("/api/members/").json()["results"]
+    assert {r["name"]: r["posts"] for r in results} == {"张书记": ["书记"], "李党员": []}
