@@ -7,6 +7,7 @@ user input; values are always passed as parameters or through COPY.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Sequence
 from itertools import chain, islice
 
@@ -78,6 +79,65 @@ def to_json(value) -> str | None:
     if isinstance(value, JsonText):
         return str(value)
     return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
+
+
+_NEEDS_ESCAPE = re.compile(r"[\\\t\n\r]")
+_NULL_TEXT = "\\N"
+_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+def _array_element(value: str) -> str:
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def copy_line(row: Sequence) -> str:
+    """One row in COPY's text format: None is NULL, booleans t/f, lists text arrays, dates
+    and numbers as their text. Lines can be made where the database is out of reach (a
+    worker process) and sent by `copy_lines` (or `imports.staging.copy_text`)."""
+    cells = [
+        None
+        if value is None
+        else ("t" if value else "f")
+        if value is True or value is False
+        else "{" + ",".join(map(_array_element, map(str, value))) + "}"
+        if isinstance(value, list | tuple)
+        else str(value)
+        for value in row
+    ]
+    return copy_text_line(cells)
+
+
+def copy_text_line(cells: Sequence[str | None]) -> str:
+    """`copy_line` of cells that are already text or None."""
+    if _NEEDS_ESCAPE.search("".join(filter(None, cells))):  # most rows need no escaping
+        cells = [cell if cell is None else cell.translate(_COPY_ESCAPES) for cell in cells]
+    return "\t".join([_NULL_TEXT if cell is None else cell for cell in cells]) + "\n"
+
+
+COPY_SEND_BYTES = 1 << 17  # text lines are sent in pieces of about this size
+
+
+def copy_lines(model: type[Model], fields: Sequence[str], lines: Iterable[str]) -> int:
+    """PostgreSQL: COPY lines made by `copy_line` into the model's table; returns how many.
+    `lines` may be a generator: lines are sent as they come, so making the next ones overlaps
+    the server storing the last ones."""
+    table = connection.ops.quote_name(model._meta.db_table)
+    cols = ", ".join(connection.ops.quote_name(c) for c in _columns(model, fields))
+    count = 0
+    pending: list[str] = []
+    size = 0
+    sql = f"COPY {table} ({cols}) FROM STDIN"
+    with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
+        for line in lines:
+            pending.append(line)
+            size += len(line)
+            count += 1
+            if size >= COPY_SEND_BYTES:
+                copy.write("".join(pending).encode())
+                pending, size = [], 0
+        if pending:
+            copy.write("".join(pending).encode())
+    return count
 
 
 def insert_rows(model: type[Model], fields: Sequence[str], rows: Iterable[Sequence]) -> int:

@@ -382,38 +382,6 @@ def copy_rows(table: str, columns: Sequence[str], rows: Iterable[Sequence]) -> i
     return count
 
 
-_NEEDS_ESCAPE = re.compile(r"[\\\t\n\r]")
-_NULL_TEXT = "\\N"
-_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
-
-
-def _array_element(value: str) -> str:
-    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
-
-
-def copy_line(row: Sequence) -> str:
-    """One row in COPY's text format: None is NULL, booleans t/f, lists text arrays, dates
-    and numbers as their text. Lines can be made where the database is out of reach (a
-    worker process) and sent by `copy_text`."""
-    cells = [
-        None
-        if value is None
-        else ("t" if value else "f")
-        if value is True or value is False
-        else "{" + ",".join(map(_array_element, map(str, value))) + "}"
-        if isinstance(value, list | tuple)
-        else str(value)
-        for value in row
-    ]
-    has_null = None in cells
-    texts = [cell for cell in cells if cell is not None] if has_null else cells
-    if _NEEDS_ESCAPE.search("".join(texts)):  # most rows need no escaping: one scan
-        cells = [cell if cell is None else cell.translate(_COPY_ESCAPES) for cell in cells]
-    if has_null:
-        cells = [_NULL_TEXT if cell is None else cell for cell in cells]
-    return "\t".join(cells) + "\n"
-
-
 def copy_text(table: str, columns: Sequence[str], text: str) -> None:
     """COPY lines made by `copy_line` into a helper table."""
     if not text:

@@ -23,7 +23,7 @@ from django.utils import timezone
 
 from dangjian.accounts import audit
 from dangjian.core import pii
-from dangjian.core.bulk import JsonText, to_json
+from dangjian.core.bulk import JsonText, copy_line, to_json
 from dangjian.core.idcard import mask_id_number, mask_phone
 from dangjian.imports import staging as st
 from dangjian.imports.parallel import map_in_order, worker_count
@@ -234,7 +234,7 @@ def _check_chunk(chunk: st.RawChunk) -> tuple[str, list[tuple[int, str, str]], l
     lines for the staging table, (row number, ID hash, ID number) of each, and the problems
     as (row, column, reason)."""
     good, errors = check_rows(chunk.source_rows(), _CHECKING["directory"], _CHECKING["today"])
-    text = "".join(st.copy_line((*_staged(r), False, r.data.id_number, _after(r))) for r in good)
+    text = "".join(copy_line((*_staged(r), False, r.data.id_number, _after(r))) for r in good)
     return text, [(r.number, r.id_hash, r.data.id_number) for r in good], errors
 
 

@@ -21,7 +21,7 @@ from dangjian.members import services
 from dangjian.members.choices import MemberType, Post
 from dangjian.members.forms import MemberForm, TransferForm
 from dangjian.members.models import Member
-from dangjian.members.selectors import MemberFilters, list_members, with_own_posts
+from dangjian.members.selectors import MemberFilters, list_members, page_rows
 from dangjian.members.validation import FIELD_OF_COLUMN
 from dangjian.orgs.models import Organization
 
@@ -32,7 +32,7 @@ def member_list(request):
     filters = MemberFilters.from_params(request.GET)
     listing = list_members(request.user, filters)
     page = paginate(request, listing.members, count=listing.known_count)
-    page.object_list = with_own_posts(page.object_list)
+    page.object_list = page_rows(page.object_list)
     context = {
         "nav": "members",
         "page": page,

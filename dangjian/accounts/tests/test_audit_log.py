@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from itertools import pairwise
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as hs
 
 from dangjian.accounts import audit
 from dangjian.accounts.models import AuditEntry
@@ -29,6 +32,54 @@ def test_chain_verifies_and_links(db):
     entries = list(AuditEntry.objects.order_by("id"))
     assert entries[0].prev_hash == audit.GENESIS
     assert all(b.prev_hash == a.entry_hash for a, b in pairwise(entries))
+    assert audit.verify_chain() is None
+
+
+def _published_content(at_iso, actor_id, label, change, before, after) -> bytes:
+    """The hashed text as the log's format defines it, written plainly."""
+    head = [
+        at_iso,
+        actor_id,
+        label,
+        change.action,
+        change.object_type,
+        str(change.object_id),
+        change.object_repr[:200],
+        change.org_path,
+    ]
+    parts = [json.dumps(head, ensure_ascii=False), before or "null", after or "null"]
+    return "\x1f".join(parts).encode()
+
+
+_text = hs.text(hs.characters(codec="utf-8"), max_size=30)
+
+
+@given(
+    actor_id=hs.none() | hs.integers(0, 10**9),
+    label=_text,
+    texts=hs.lists(_text, min_size=4, max_size=4),
+    object_id=hs.integers(0, 10**12) | _text,
+    before=hs.none() | _text,
+)
+def test_hashed_content_is_the_published_format(actor_id, label, texts, object_id, before):
+    action, object_type, object_repr, org_path = texts
+    change = audit.Change(action, object_type, object_id, object_repr * 10, org_path)
+    at_iso = "2026-11-25T08:00:00.123456+00:00"
+    assert audit._content(at_iso, actor_id, label, change, before, '{"a": 1}') == (
+        _published_content(at_iso, actor_id, label, change, before, '{"a": 1}')
+    )
+
+
+def test_entries_with_tabs_newlines_and_backslashes_are_stored_as_given(db):
+    odd = "制表\t符\n换行\\反斜杠\r回车\\N"
+    audit.record(
+        None,
+        [audit.Change("update", "组织", odd, odd, "0001", {odd: odd}, None)] * 2,
+        label=odd,
+    )
+    entries = list(AuditEntry.objects.order_by("id"))
+    assert [(e.object_id, e.object_repr, e.actor_label) for e in entries] == [(odd, odd, odd)] * 2
+    assert [(e.before, e.after) for e in entries] == [({odd: odd}, None)] * 2
     assert audit.verify_chain() is None
 
 

@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as hs
 
+from dangjian.core.bulk import copy_line
 from dangjian.imports import staging as st
 from dangjian.imports.parallel import map_in_order
 
@@ -63,7 +64,7 @@ def _copy_and_read_back(connection, values):
         )
         cursor.execute("TRUNCATE imp_stage_copy_test")
     rows = [(i, t, a, dt.date(2025, 1, 2), i % 2 == 0, None) for i, (t, a) in enumerate(values)]
-    payload = "".join(st.copy_line(row) for row in rows)
+    payload = "".join(copy_line(row) for row in rows)
     st.copy_text("imp_stage_copy_test", ("n", "t", "a", "d", "b", "z"), payload)
     with connection.cursor() as cursor:
         cursor.execute("SELECT n, t, a, d, b, z FROM imp_stage_copy_test ORDER BY n")

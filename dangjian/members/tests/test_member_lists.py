@@ -37,3 +37,26 @@ def test_list_page_and_api_show_posts(client, tree, officer):
     assert "书记" in row.replace("张书记", "")
     results = client.get("/api/members/").json()["results"]
     assert {r["name"]: r["posts"] for r in results} == {"张书记": ["书记"], "李党员": []}
+
+
+def test_a_list_row_shows_the_member_as_registered(client, tree, officer):
+    data = MemberDataFactory(name="王预备", member_type="预备", posts=("组织委员",))
+    member = services.add_member(None, data, tree.a1)
+    services.add_member(None, MemberDataFactory(name="赵正式"), tree.a1)
+    client_for(client, officer)
+    page = client.get(reverse("members:list")).content.decode()
+    row = page[page.rindex("<tr>", 0, page.index("王预备")) :].split("</tr>")[0]
+    for shown in (
+        f'href="{reverse("members:detail", args=[member.pk])}"',
+        f'href="{reverse("orgs:detail", args=[tree.a1.pk])}">{tree.a1.name}<',
+        data.birth_date.isoformat(),
+        data.join_date.isoformat(),
+        '<span class="badge text-bg-warning">预备</span>',
+        "组织委员",
+        member.id_masked,
+        member.phone_masked,
+    ):
+        assert shown in row
+    assert data.id_number not in page and data.phone not in page
+    other = page[page.index("赵正式") :].split("</tr>")[0]
+    assert "<td>正式</td>" in other and "badge" not in other
