@@ -156,6 +156,63 @@ def _listening(port: int) -> bool:
         return False
 
 
+_FORK_PROBE = """
+import os, signal, sys
+from config.granian_main import reset_stop_signals_in_forks
+signal.signal(signal.SIGTERM, lambda *_: None)  # as granian's main process does
+signal.signal(signal.SIGINT, lambda *_: None)
+reset_stop_signals_in_forks()
+pid = os.fork()
+if pid == 0:
+    stop = (signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM))
+    os._exit(0 if stop == (signal.SIG_DFL, signal.SIG_DFL) else 3)
+_, status = os.waitpid(pid, 0)
+print(os.waitstatus_to_exitcode(status), signal.getsignal(signal.SIGTERM) is signal.SIG_DFL)
+"""
+
+
+def test_granian_workers_are_forked_with_the_default_stop_signals():
+    """What closes the window of the test below: a worker forked by granian's main process
+    does not inherit its flag-setting handlers."""
+    done = subprocess.run(
+        [sys.executable, "-c", _FORK_PROBE], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    assert done.stdout.split() == ["0", "False"]  # the child reset; the parent kept its own
+
+
+# A "server" whose worker never hears from it: the worker ends only on a SIGTERM of its own.
+_DEAF_SERVER = """
+import subprocess, sys
+worker = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+print(worker.pid, flush=True)
+worker.wait()
+"""
+
+
+def test_a_worker_that_lost_the_stop_is_sent_it_again(monkeypatch):
+    monkeypatch.setattr(serve, "REMIND_AFTER", 0.3)
+    server = subprocess.Popen([sys.executable, "-c", _DEAF_SERVER], stdout=subprocess.PIPE)
+    try:
+        worker = int(server.stdout.readline())
+        assert serve._children_of(server.pid) == [worker]
+        started = time.monotonic()
+        serve._wait_stopping([server], remind=True)
+        assert 0.3 <= time.monotonic() - started < 10
+        assert server.returncode == 0 and not _running(worker)
+    finally:
+        server.kill()
+        server.wait()
+
+
+def _running(pid: int) -> bool:
+    """True while `pid` exists (an ended worker was reaped by its parent)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
 def test_ctrl_c_while_the_workers_load_stops_serve_at_once(env, tmp_path):
     """granian binds its socket, then forks workers that take a second or more to load
     Django: a Ctrl+C in that second stops serve as quickly as one after start-up (a worker

@@ -11,10 +11,13 @@ only add switching (gunicorn's threads wait on the GIL, so it keeps two workers 
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
 import sys
+import time
+from pathlib import Path
 
 from django.conf import settings
 from django.core.management import call_command
@@ -22,6 +25,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 SERVERS = ("granian", "gunicorn")
 PR_SET_PDEATHSIG = 1  # linux/prctl.h
+REMIND_AFTER = 2.0  # seconds after the stop before granian's workers are sent it again
 
 
 def default_workers(server: str) -> int:
@@ -59,13 +63,12 @@ def gunicorn_args(host: str, port: int, workers: int, threads: int) -> list[str]
 def granian_args(host: str, port: int, workers: int, threads: int) -> list[str]:
     return [
         sys.executable,
-        "-m",
-        "granian",
+        str(settings.BASE_DIR / "config" / "granian_main.py"),
         "--interface",
         "wsgi",
         "--working-dir",
         str(settings.BASE_DIR),
-        "config.granian_wsgi:application",
+        "config.wsgi:application",
         "--host",
         host,
         "--port",
@@ -167,6 +170,37 @@ class Command(BaseCommand):
                 continue
         if not signalled:
             stop()
-        for child in children:
-            child.wait()
+        _wait_stopping(children, remind=server == "granian")
         sys.exit(children[0].returncode or 0)
+
+
+def _wait_stopping(children: list[subprocess.Popen], remind: bool) -> None:
+    """Wait for every child to end. granian's main process passes the stop to its workers; a
+    worker it forked just before (a Ctrl+C right after start-up) can lose that signal, since
+    Python drops signals that arrive before a forked child runs, and would serve on until
+    killed 20 s later. So, `REMIND_AFTER` seconds on, each worker still running is sent the
+    stop itself: a worker still loading Django ends (config/granian_main.py), a loaded one
+    finishes its requests in progress as it would have."""
+    reminded = not remind
+    since = time.monotonic()
+    while any(child.poll() is None for child in children):
+        if not reminded and time.monotonic() - since >= REMIND_AFTER:
+            reminded = True
+            for pid in _children_of(children[0].pid):
+                with contextlib.suppress(OSError):
+                    os.kill(pid, signal.SIGTERM)
+        time.sleep(0.05)
+
+
+def _children_of(pid: int) -> list[int]:
+    """The processes whose parent is `pid` (Linux: from /proc; none elsewhere)."""
+    found = []
+    with contextlib.suppress(OSError):
+        for entry in os.listdir("/proc"):
+            if entry.isdigit():
+                with contextlib.suppress(OSError, ValueError, IndexError):
+                    stat = Path("/proc", entry, "stat").read_text()
+                    # pid (comm) state ppid …: comm may hold spaces and parentheses
+                    if int(stat[stat.rindex(")") + 2 :].split()[1]) == pid:
+                        found.append(int(entry))
+    return found
