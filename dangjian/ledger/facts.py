@@ -21,6 +21,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db import connection
+from django.db.models import Exists, OuterRef
 
 from dangjian.core.bulk import analyze
 from dangjian.core.sqldates import bit_of_month, month_of
@@ -304,8 +305,6 @@ def orphan_dues() -> int:
     An anti-join (NOT EXISTS): `NOT IN (subquery)`, whose NULL rules keep PostgreSQL from
     turning it into one, ran over 35 M dues rows for more than 12 minutes at province size
     without ending, its 3 M member ids too many to hash in the default working memory."""
-    from django.db.models import Exists, OuterRef
-
     from dangjian.ledger.models import DuesPayment
     from dangjian.members.models import Member
 

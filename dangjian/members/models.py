@@ -60,9 +60,8 @@ class Member(models.Model):
     def own_posts(self) -> list[str]:
         """Posts held in the member's own organization, in the order they were given. Lists
         fill this for a whole page in one query (members.selectors.with_own_posts)."""
-        return [
-            p.post for p in self.posts.order_by("id") if p.organization_id == self.organization_id
-        ]
+        posts = self.posts.in_holders_own_organization().order_by("id")
+        return list(posts.values_list("post", flat=True))
 
     @property
     def id_number(self) -> str:

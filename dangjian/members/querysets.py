@@ -27,3 +27,7 @@ class MemberQuerySet(OrgOwnedQuerySet):
 
 class MemberPostQuerySet(OrgOwnedQuerySet):
     """Posts, filtered by scope (OrgOwnedQuerySet)."""
+
+    def in_holders_own_organization(self) -> MemberPostQuerySet:
+        """Posts held in the holder's own organization, the ones a member's lists show."""
+        return self.filter(organization_id=models.F("member__organization_id"))

@@ -60,7 +60,7 @@ def _known_total(filters: MemberFilters, root, members) -> int | None:
     return counts["members"]
 
 
-# What a list shows of a member and of their organization (page, API and their exports).
+# What the API member list shows of a member and of their organization.
 LIST_FIELDS = (
     "name",
     "gender",
@@ -115,17 +115,17 @@ def list_members(user, filters: MemberFilters) -> MemberListing:
     return MemberListing(members, known)
 
 
-def _own_posts(own_org: dict[int, int]) -> dict[int, list[str]]:
+def _own_posts(member_ids: Iterable[int]) -> dict[int, list[str]]:
     """Posts each member holds in their own organization, by member id, in one query."""
-    posts: dict[int, list[str]] = {member_id: [] for member_id in own_org}
+    posts: dict[int, list[str]] = {member_id: [] for member_id in member_ids}
     rows = (
-        MemberPost.objects.filter(member_id__in=own_org)
+        MemberPost.objects.filter(member_id__in=posts)
+        .in_holders_own_organization()
         .order_by("id")
-        .values_list("member_id", "organization_id", "post")
+        .values_list("member_id", "post")
     )
-    for member_id, organization_id, post in rows:
-        if organization_id == own_org[member_id]:
-            posts[member_id].append(post)
+    for member_id, post in rows:
+        posts[member_id].append(post)
     return posts
 
 
@@ -134,7 +134,7 @@ def with_own_posts(members: Iterable[Member]) -> list[Member]:
     members = list(members)
     if not members:
         return members
-    posts = _own_posts({member.pk: member.organization_id for member in members})
+    posts = _own_posts(member.pk for member in members)
     for member in members:
         member.own_posts = posts[member.pk]
     return members
@@ -162,7 +162,7 @@ def page_rows(members: QuerySet) -> list[dict]:
     rows = list(members.values(*PAGE_ROW_FIELDS))
     if not rows:
         return rows
-    posts = _own_posts({row["id"]: row["organization_id"] for row in rows})
+    posts = _own_posts(row["id"] for row in rows)
     return [
         {
             "name": row["name"],

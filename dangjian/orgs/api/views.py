@@ -62,8 +62,8 @@ class OrganizationViewSet(
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
     def _known_total(self, request) -> int | None:
-        """The list's total from the scope root's rollup when at most 有效 filters it (the
-        filters were checked by filter_queryset); None makes the paginator count."""
+        """The list's total from the scope root's rollup when no filter but is_active applies
+        (the filters were checked by filter_queryset); None makes the paginator count."""
         user = request.user
         if scope_path_of(user) is None:
             return 0
