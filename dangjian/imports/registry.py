@@ -57,6 +57,9 @@ class ImportContext:
     today: dt.date = field(default_factory=dt.date.today)
     issues: list[ImportIssue] = field(default_factory=list)
     state: dict[str, Any] = field(default_factory=dict)
+    # Marks the names of the staging tables this run makes outside its transaction (sheets
+    # staged ahead, `imports.read_ahead`), so no other run's clean-up drops them.
+    staging_tag: str = ""
 
     def error(self, sheet: str, row: int, column: str, message: str) -> None:
         """Record a problem; the import will change nothing."""

@@ -7,6 +7,7 @@ registry order inside the same transaction and write one audit entry for the run
 
 from __future__ import annotations
 
+import secrets
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -21,6 +22,7 @@ from dangjian.core.errors import BusinessError
 from dangjian.core.signals import results_changed
 from dangjian.imports import references, staging
 from dangjian.imports.models import ImportRun
+from dangjian.imports.read_ahead import ReadAhead
 from dangjian.imports.registry import (
     ImportContext,
     ImportIssue,
@@ -31,7 +33,7 @@ from dangjian.imports.registry import (
 )
 from dangjian.imports.sources import SheetData, read_source
 from dangjian.imports.staging import Meter, header_issues
-from dangjian.imports.streaming import registered_streaming, streams
+from dangjian.imports.streaming import StreamingSheet, registered_streaming, streams
 
 
 @dataclass
@@ -76,6 +78,16 @@ def _issue_order(issue: ImportIssue) -> tuple:
         return (0, 0, issue.row, 0)
     column = importer.columns.index(issue.column) if issue.column in importer.columns else 99
     return (1, importer.order, issue.row, column)
+
+
+def _read_ahead(streamed: list[tuple[StreamingSheet, Path]], ctx: ImportContext) -> ReadAhead:
+    """The streamed sheets that can be staged ahead, started on a connection of their own."""
+    ctx.staging_tag = f"_{secrets.token_hex(3)}"
+    work = []
+    for importer, file in streamed:
+        if (stage := importer.stage_ahead(file, ctx)) is not None:
+            work.append((importer.sheet, stage))
+    return ReadAhead(ctx, work).start()
 
 
 def run_import(
@@ -123,15 +135,21 @@ def run_import(
         ctx.error("", 0, "", f"文件中没有可导入的工作表（应为：{known}）")
     steps = sorted(plan + streamed, key=lambda item: item[0].order)
     staged = {}
+    ahead = None
     try:
         with transaction.atomic():
             lock_for_sequence("import")
             if streamed:
                 staging.use_bulk_memory()
+                staging.drop_staging()  # left by a run that was stopped
+                ahead = _read_ahead(streamed, ctx)
             for importer, rows in steps:
                 if isinstance(rows, Path):
                     say(f"读入“{importer.sheet}”")
-                    staged[importer.sheet] = importer.stage(rows, ctx, meter)
+                    if importer.sheet in ahead:
+                        staged[importer.sheet] = ahead.take(importer.sheet, ctx, meter)
+                    else:
+                        staged[importer.sheet] = importer.stage(rows, ctx, meter)
                     if staged[importer.sheet] is None:
                         continue
                     outcome.rows += staged[importer.sheet].rows
@@ -179,6 +197,9 @@ def run_import(
         outcome.ok = True
     except _Rejected:
         pass
+    finally:
+        if ahead is not None:
+            ahead.close()
     outcome.issues = sorted(ctx.issues, key=_issue_order)
     outcome.seconds = time.perf_counter() - started
     if not dry_run:

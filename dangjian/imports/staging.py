@@ -1,8 +1,9 @@
 """Staging a large CSV file in PostgreSQL for set-based validation (SPEC §5, §7).
 
-The file's bytes go to the server through COPY into an unlogged table made inside the import's
-transaction (so an aborted import leaves nothing behind), one text column per header column
-and `n`, the data row's position: sheet row number = n + 1, as in the row-by-row reader.
+The file's bytes go to the server through COPY into an unlogged table, one text column per
+header column and `n`, the data row's position: sheet row number = n + 1, as in the row-by-row
+reader. The table is made inside the import's transaction, or ahead of it on another connection
+(`imports.read_ahead`, which drops what it made when the import does not commit).
 Checks then run as SQL over the staged rows; the few rows that are not in the plain shape the
 SQL understands are read back and judged by the same Python rules as a small file, so both
 paths give the same verdicts and messages.
@@ -96,7 +97,9 @@ def _fill(chunk: bytes, filler: str | None) -> bytes:
     return _BLANK_LINE.sub(filler.encode() + rb"\1", chunk)  # keeps the line's own ending
 
 
-def _copy(staged: StagedFile, width: int, meter: Meter | None, fill: bool) -> None:
+def _copy(staged: StagedFile, width: int, meter: Meter | None, fill: bool) -> int:
+    """COPY the file's bytes (blank lines filled with empty cells when `fill`); returns how
+    many rows the server stored."""
     names = ", ".join(f"c{i}" for i in range(width))
     total = staged.path.stat().st_size
     done = 0
@@ -109,6 +112,7 @@ def _copy(staged: StagedFile, width: int, meter: Meter | None, fill: bool) -> No
                 done += len(chunk)
                 if meter:
                     meter(staged.sheet, done, total)
+        return cursor.cursor.rowcount
 
 
 def stage_csv(
@@ -124,7 +128,7 @@ def stage_csv(
     header = read_header(path)
     if not header_issues(sheet, header, columns, ctx):
         return None
-    table = f"imp_stage_{name}"
+    table = f"imp_stage{ctx.staging_tag}_{name}"
     staged = StagedFile(sheet, path, table, {c: f"c{header.index(c)}" for c in columns})
     width = len(header)
     cols = ", ".join(f"c{i} text" for i in range(width))
@@ -138,6 +142,7 @@ def stage_csv(
     # file with short rows (trailing empty cells left out) through Python's CSV reader, which
     # pads them as the row-by-row reader does.
     mode = "bytes"
+    copied = None  # rows COPY reported (the padded path counts them afterwards)
     while True:
         try:
             with transaction.atomic():
@@ -149,7 +154,7 @@ def stage_csv(
                         ctx.error(sheet, long_row, "", TOO_MANY_CELLS)
                         return None
                 else:
-                    _copy(staged, width, meter, fill=mode == "filled")
+                    copied = _copy(staged, width, meter, fill=mode == "filled")
             break
         except (psycopg.Error, UnicodeDecodeError) as exc:
             if mode == "bytes" and _is_blank_line_error(exc):
@@ -163,7 +168,7 @@ def stage_csv(
             return None
     # No index and no statistics: each sheet reads its staged table once, whole, into its typed
     # table (a primary key on n cost 9 s for a province's 35 M dues rows and served nothing).
-    staged.rows = scalar(f"SELECT count(*) FROM {table}")
+    staged.rows = copied if copied is not None else scalar(f"SELECT count(*) FROM {table}")
     return staged
 
 
@@ -339,13 +344,16 @@ def drop(*tables: str) -> None:
             cursor.execute(f"DROP TABLE IF EXISTS {table}")
 
 
-def drop_staging() -> None:
-    """Drop every staging table left (the import's last step: staged rows hold names and
-    personal data that belong only in the product's tables)."""
+def drop_staging(tag: str = "") -> None:
+    """Drop every staging table left, or those of the run marked `tag` (the import's last
+    step: staged rows hold names and personal data that belong only in the product's
+    tables)."""
+    pattern = "imp\\_stage" + tag.replace("_", "\\_") + "\\_%"
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT tablename FROM pg_tables"
-            " WHERE schemaname = current_schema() AND tablename LIKE 'imp\\_stage\\_%'"
+            " WHERE schemaname = current_schema() AND tablename LIKE %s",
+            [pattern],
         )
         tables = [name for (name,) in cursor.fetchall()]
     drop(*tables)

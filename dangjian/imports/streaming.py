@@ -9,6 +9,7 @@ messages as the sheet's row-by-row importer, which small files, workbooks and SQ
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 from pathlib import Path
 
 from django.conf import settings
@@ -16,6 +17,9 @@ from django.db import connection
 
 from dangjian.imports.registry import ImportContext, SheetResult
 from dangjian.imports.staging import Meter, StagedFile
+
+# Staging of one file run on another connection, given that run's own context and meter.
+StageWork = Callable[[ImportContext, Meter], StagedFile | None]
 
 
 class StreamingSheet(ABC):
@@ -28,6 +32,12 @@ class StreamingSheet(ABC):
     @abstractmethod
     def stage(self, path: Path, ctx: ImportContext, meter: Meter | None) -> StagedFile | None:
         """COPY the file into staging; None when it could not be read (issues recorded)."""
+
+    def stage_ahead(self, path: Path, ctx: ImportContext) -> StageWork | None:
+        """`stage` as work that needs nothing but the file and what is read now, on the
+        import's connection: `imports.read_ahead` runs it on a connection of its own while
+        the sheets before this one are checked. None when the sheet is staged in turn."""
+        return None
 
     @abstractmethod
     def validate(self, staged: StagedFile, ctx: ImportContext) -> None:

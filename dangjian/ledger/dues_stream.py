@@ -7,8 +7,6 @@ by the row-by-row rules. ID numbers are checked and hashed once per distinct num
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
@@ -18,33 +16,30 @@ from dangjian.core.periods import Month
 from dangjian.imports import shapes as shape
 from dangjian.imports import staging as st
 from dangjian.imports.registry import ImportContext, SheetResult
-from dangjian.imports.streaming import StreamingSheet
 from dangjian.ledger import validation as v
 from dangjian.ledger.choices import DuesCategory
 from dangjian.ledger.dues_sheet import COLUMNS, NOT_ON_ROLL, SHEET, dues_checks, duplicate_message
 from dangjian.ledger.facts import MANY, refresh_member_years
+from dangjian.ledger.ledger_stream import LedgerStream
 from dangjian.members.validation import clean_id_number
 
 
-class DuesStream(StreamingSheet):
+class DuesStream(LedgerStream):
     sheet = SHEET
     columns = COLUMNS
     order = 40
-
-    def stage(self, path: Path, ctx: ImportContext, meter) -> st.StagedFile | None:
-        return st.stage_csv(SHEET, "dues", path, COLUMNS, ctx, meter)
+    staging_name = "dues"
 
     # --- validation ---------------------------------------------------------------------
 
     def validate(self, staged: st.StagedFile, ctx: ImportContext) -> None:
         closed = v.closed_years()
-        self._parse(staged, ctx, closed)
         self._judge_odd_rows(staged, ctx, closed)
         self._judge_id_numbers(staged, ctx)
         if ctx.issues:
             self._report_duplicates(staged, ctx)
 
-    def _parse(self, staged: st.StagedFile, ctx: ImportContext, closed) -> None:
+    def parse(self, staged: st.StagedFile, ctx: ImportContext, closed) -> None:
         """Typed rows in `g`; rows not in the plain shape keep their raw cells for Python."""
         c = staged.col
         i, mo, due, paid = c["身份证号"], c["月份"], c["应交金额"], c["实交金额"]

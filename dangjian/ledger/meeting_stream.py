@@ -7,18 +7,16 @@ is judged by the row-by-row rules (`check_meeting_row`).
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from dangjian.imports import shapes as shape
 from dangjian.imports import staging as st
 from dangjian.imports.registry import ImportContext, SheetResult
-from dangjian.imports.streaming import StreamingSheet
 from dangjian.ledger import validation as v
 from dangjian.ledger.choices import BRANCH_ONLY_ACTIVITIES, ActivityType
 from dangjian.ledger.facts import MANY, refresh_activity_months
+from dangjian.ledger.ledger_stream import LedgerStream
 from dangjian.ledger.meeting_sheet import (
     COLUMNS,
     SHEET,
@@ -33,27 +31,24 @@ from dangjian.orgs.sheet import org_directory
 MAX_COUNT_DIGITS = 7  # 10,000,000 is the row-by-row rules' ceiling
 
 
-class MeetingStream(StreamingSheet):
+class MeetingStream(LedgerStream):
     sheet = SHEET
     columns = COLUMNS
     order = 30
-
-    def stage(self, path: Path, ctx: ImportContext, meter) -> st.StagedFile | None:
-        return st.stage_csv(SHEET, "meetings", path, COLUMNS, ctx, meter)
+    staging_name = "meetings"
 
     # --- validation ---------------------------------------------------------------------
 
     def validate(self, staged: st.StagedFile, ctx: ImportContext) -> None:
         closed = v.closed_years()
         directory = org_directory(ctx)
-        self._parse(staged, ctx, closed)
         self._judge_odd_rows(staged, ctx, directory, closed)
         self._judge_organizations(staged, ctx, directory)
         self._judge_roll_calls(staged, ctx)
         if ctx.issues:
             self._report_duplicates(staged, ctx)
 
-    def _parse(self, staged: st.StagedFile, ctx: ImportContext, closed) -> None:
+    def parse(self, staged: st.StagedFile, ctx: ImportContext, closed) -> None:
         c = staged.col
         code, kind, day, topic = c["组织编码"], c["活动类型"], c["日期"], c["主题"]
         exp, pre = c["应到人数"], c["实到人数"]
