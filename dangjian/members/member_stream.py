@@ -24,7 +24,7 @@ from django.utils import timezone
 
 from dangjian.accounts import audit
 from dangjian.core import pii
-from dangjian.core.bulk import JsonText, copy_line, to_json
+from dangjian.core.bulk import copy_line, to_json
 from dangjian.core.idcard import mask_id_number, mask_phone
 from dangjian.imports import staging as st
 from dangjian.imports.parallel import map_in_order, worker_count
@@ -221,7 +221,7 @@ def _insert_new(ctx: ImportContext) -> int:
             SELECT m.id, m.organization_id, p.post
             FROM {STAGED_TABLE} s JOIN members_member m ON m.id_hash = s.id_hash
             CROSS JOIN LATERAL unnest(s.posts) AS p(post)
-            WHERE NOT s.existing"""
+            WHERE NOT s.existing AND cardinality(s.posts) > 0"""
     )
     # The organizations given new members, found by code (a join of the staged rows to the
     # register by ID hash read through a cursor took 27 s at province size).
@@ -233,21 +233,14 @@ def _insert_new(ctx: ImportContext) -> int:
         )
     }
     for batch in st.fetch_batches(
-        f"""SELECT m.id, o.path, s.name, s.after
+        f"""SELECT m.id, s.name, o.path, s.after
             FROM {STAGED_TABLE} s JOIN members_member m ON m.id_hash = s.id_hash
             JOIN orgs_organization o ON o.id = m.organization_id
             WHERE NOT s.existing ORDER BY s.n"""
     ):
-        audit.record(ctx.actor, [_created(values) for values in batch])
+        audit.record_creations(ctx.actor, "党员", batch)
         members_created.send(Member, member_ids=[values[0] for values in batch])
     return created
-
-
-def _created(values: tuple) -> audit.Change:
-    member_id, org_path, name, after = values
-    return audit.Change(
-        audit.Action.CREATE, "党员", member_id, name, org_path, after=JsonText(after)
-    )
 
 
 def _check_chunk(chunk: st.RawChunk) -> tuple[str, list[tuple[int, str, str]], list]:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from itertools import pairwise
+from types import SimpleNamespace
 
 import pytest
 from hypothesis import given
@@ -12,6 +14,7 @@ from hypothesis import strategies as hs
 from dangjian.accounts import audit
 from dangjian.accounts.models import AuditEntry
 from dangjian.accounts.tests.tamper import tampering
+from dangjian.core.bulk import JsonText, to_json
 
 pytestmark = pytest.mark.django_db
 
@@ -68,6 +71,41 @@ def test_hashed_content_is_the_published_format(actor_id, label, texts, object_i
     assert audit._content(at_iso, actor_id, label, change, before, '{"a": 1}') == (
         _published_content(at_iso, actor_id, label, change, before, '{"a": 1}')
     )
+
+
+@given(
+    actor_id=hs.none() | hs.integers(0, 10**9),
+    label=_text.filter(bool),
+    object_type=_text,
+    created=hs.lists(
+        hs.tuples(hs.integers(0, 10**12) | _text, _text, _text, hs.dictionaries(_text, _text)),
+        max_size=5,
+    ),
+)
+def test_bulk_creations_make_the_lines_record_makes(actor_id, label, object_type, created):
+    created = [(pk, text * 10, path, to_json(after)) for pk, text, path, after in created]
+    now = dt.datetime(2026, 11, 25, 8, 0, tzinfo=dt.UTC)
+    actor = SimpleNamespace(pk=actor_id)
+    one_by_one = audit._Chain("0" * 64, now, actor, label)
+    bulk = audit._Chain("0" * 64, now, actor, label)
+    changes = [
+        audit.Change(audit.Action.CREATE, object_type, pk, text, path, after=JsonText(after))
+        for pk, text, path, after in created
+    ]
+    assert list(bulk.creation_lines(object_type, created)) == [
+        one_by_one.copy_line(change) for change in changes
+    ]
+    assert bulk.prev == one_by_one.prev
+
+
+def test_bulk_creations_are_stored_and_chained(db):
+    odd = "制表\t符\n换行\\反斜杠\r回车\\N"
+    count = audit.record_creations(None, "党员", [(7, odd, "0001", to_json({odd: odd}))] * 2)
+    assert count == 2
+    entries = list(AuditEntry.objects.order_by("id"))
+    assert [(e.action, e.object_id, e.object_repr) for e in entries] == [("create", "7", odd)] * 2
+    assert [(e.before, e.after) for e in entries] == [(None, {odd: odd})] * 2
+    assert audit.verify_chain() is None
 
 
 def test_entries_with_tabs_newlines_and_backslashes_are_stored_as_given(db):
