@@ -72,13 +72,17 @@ class JsonText(str):
     """A value's `to_json` text made beforehand (for example by a worker process)."""
 
 
+# json.dumps(value, ensure_ascii=False, sort_keys=True, default=str), its encoder made once
+_canonical_json = json.JSONEncoder(ensure_ascii=False, sort_keys=True, default=str).encode
+
+
 def to_json(value) -> str | None:
     """JSON text for a JSON column written by insert_rows/update_rows (None stays NULL)."""
     if value is None:
         return None
     if isinstance(value, JsonText):
         return str(value)
-    return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
+    return _canonical_json(value)
 
 
 _NEEDS_ESCAPE = re.compile(r"[\\\t\n\r]")
@@ -90,6 +94,11 @@ def _array_element(value: str) -> str:
     return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
+def text_array(values) -> str:
+    """A text[] literal of these values (their str), as a cell of `copy_text_line`."""
+    return "{" + ",".join(map(_array_element, map(str, values))) + "}"
+
+
 def copy_line(row: Sequence) -> str:
     """One row in COPY's text format: None is NULL, booleans t/f, lists text arrays, dates
     and numbers as their text. Lines can be made where the database is out of reach (a
@@ -99,7 +108,7 @@ def copy_line(row: Sequence) -> str:
         if value is None
         else ("t" if value else "f")
         if value is True or value is False
-        else "{" + ",".join(map(_array_element, map(str, value))) + "}"
+        else text_array(value)
         if isinstance(value, list | tuple)
         else str(value)
         for value in row

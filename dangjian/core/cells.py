@@ -61,6 +61,11 @@ def as_count(value: object, label: str) -> int:
 
 def as_date(value: object, label: str, *, required: bool = True) -> dt.date | None:
     """A date from an Excel date cell or YYYY-MM-DD text (also YYYY/MM/DD, YYYY年M月D日)."""
+    if type(value) is str and len(value) == 10 and value[4] == "-" == value[7]:
+        try:  # YYYY-MM-DD as most files write it; anything else is read below
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            pass
     if isinstance(value, dt.datetime):
         return value.date()
     if isinstance(value, dt.date):

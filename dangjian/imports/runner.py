@@ -141,7 +141,6 @@ def run_import(
             lock_for_sequence("import")
             if streamed:
                 staging.use_bulk_memory()
-                staging.drop_staging()  # left by a run that was stopped
                 ahead = _read_ahead(streamed, ctx)
             for importer, rows in steps:
                 if isinstance(rows, Path):
@@ -173,7 +172,7 @@ def run_import(
                     ctx.error("", 0, "", dangling.message())
             if ctx.issues:  # found only while merging (e.g. a repeated key in a streamed sheet)
                 raise _Rejected
-            if streamed:
+            if streamed:  # this run's tables, and any a run that was killed left
                 staging.drop_staging()
             if dry_run:
                 transaction.set_rollback(True)

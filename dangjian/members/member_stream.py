@@ -24,7 +24,7 @@ from django.utils import timezone
 
 from dangjian.accounts import audit
 from dangjian.core import pii
-from dangjian.core.bulk import copy_line, to_json
+from dangjian.core.bulk import copy_text_line, text_array, to_json
 from dangjian.core.idcard import mask_id_number, mask_phone
 from dangjian.imports import staging as st
 from dangjian.imports.parallel import map_in_order, worker_count
@@ -42,8 +42,8 @@ from dangjian.members.sheet import (
     MemberSheet,
     check_rows,
     load_existing,
+    member_snapshot,
     report_registered_elsewhere,
-    row_snapshot,
 )
 from dangjian.members.signals import members_created
 from dangjian.members.validation import MemberData
@@ -248,32 +248,46 @@ def _check_chunk(chunk: st.RawChunk) -> tuple[str, list[tuple[int, str, str]], l
     lines for the staging table, (row number, ID hash, ID number) of each, and the problems
     as (row, column, reason)."""
     good, errors = check_rows(chunk.source_rows(), _CHECKING["directory"], _CHECKING["today"])
-    text = "".join(copy_line((*_staged(r), False, r.data.id_number, _after(r))) for r in good)
+    text = "".join(map(_staged_line, good))
     return text, [(r.number, r.id_hash, r.data.id_number) for r in good], errors
 
 
-def _after(row: MemberRow) -> str:
-    """The member as the audit entry of their creation shows them (made with the row's check,
-    so writing the entry only chains and stores it)."""
-    return to_json(row_snapshot(row))
-
-
-def _staged(row: MemberRow) -> tuple:
+def _staged_line(row: MemberRow) -> str:
+    """The row as a COPY line of the staging table (STAGED_COLUMNS): personal data encrypted
+    and masked, and the member as the audit entry of their creation shows them (made with
+    the row's check, so writing the entry only chains and stores it)."""
     d = row.data
-    return (
-        row.number,
-        row.id_hash,
-        pii.encrypt(d.id_number),
+    id_masked, phone_masked = mask_id_number(d.id_number), mask_phone(d.phone)
+    after = member_snapshot(
+        id_masked,
         d.name,
         d.gender,
         d.birth_date,
         d.join_date,
         d.member_type,
         row.org_code,
-        list(d.posts),
-        pii.encrypt(d.phone),
-        mask_id_number(d.id_number),
-        mask_phone(d.phone),
+        d.posts,
+        phone_masked,
+    )
+    return copy_text_line(
+        (
+            str(row.number),
+            row.id_hash,
+            pii.encrypt(d.id_number),
+            d.name,
+            d.gender,
+            d.birth_date.isoformat(),
+            d.join_date.isoformat(),
+            d.member_type,
+            row.org_code,
+            text_array(d.posts),
+            pii.encrypt(d.phone),
+            id_masked,
+            phone_masked,
+            "f",  # existing: found on the register later, by the main process
+            d.id_number,
+            to_json(after),
+        )
     )
 
 

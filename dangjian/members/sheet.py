@@ -137,7 +137,8 @@ def check_rows(
     seen: dict[str, int] = {}
     for row in rows:
         data, problems = member_errors(row.values, today)
-        errors.extend((row.number, column, message) for column, message in problems)
+        if problems:
+            errors.extend((row.number, column, message) for column, message in problems)
         try:
             org_code = as_text(row.values.get("所在组织编码"), "所在组织编码", max_length=32)
         except BusinessError as exc:

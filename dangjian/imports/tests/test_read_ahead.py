@@ -5,6 +5,7 @@ run that stops early cancels the work still running."""
 from __future__ import annotations
 
 import threading
+import uuid
 
 import psycopg
 import pytest
@@ -19,29 +20,49 @@ from dangjian.ledger.tests.test_import_ledger import LAST_YEAR, csv_dir, good_du
 pytestmark = [pytest.mark.django_db, pytest.mark.postgresql]
 
 
-def _staging_tables() -> list[str]:
+@pytest.fixture
+def tag(monkeypatch) -> str:
+    """The tag of the next run, new for each test: inside a test's transaction the drops of
+    earlier runs were rolled back, so their tables are still there."""
+    value = uuid.uuid4().hex[:6]
+    monkeypatch.setattr("dangjian.imports.runner.secrets.token_hex", lambda _n: value)
+    return value
+
+
+def _staging_tables(tag: str) -> list[str]:
     with connection.cursor() as cursor:
-        cursor.execute("SELECT tablename FROM pg_tables WHERE tablename LIKE 'imp\\_stage%'")
+        cursor.execute(f"SELECT tablename FROM pg_tables WHERE tablename LIKE 'imp_stage_{tag}%'")
         return [name for (name,) in cursor.fetchall()]
 
 
-# Committed for real: inside a test's transaction, the import's drops would be rolled back.
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_an_import_that_commits_leaves_no_staging_table(tmp_path, members):
+def test_an_import_that_commits_leaves_no_staging_table(tmp_path, members, tag):
     outcome = run_import(csv_dir(tmp_path / "good", {"党费": good_dues(members)}))
     assert outcome.ok, outcome.issues
     assert DuesPayment.objects.count() == 3
-    assert _staging_tables() == []
+    assert _staging_tables(tag) == []
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_a_rejected_import_leaves_no_staging_table(tmp_path, members):
+def test_a_rejected_import_leaves_no_staging_table(tmp_path, members, tag):
     bad = [*good_dues(members), [members.a1[0].id_number, f"{LAST_YEAR}-13", "10", "10"]]
     outcome = run_import(csv_dir(tmp_path / "bad", {"党费": bad}))
     assert not outcome.ok
     assert [(i.sheet, i.row, i.column) for i in outcome.issues] == [("党费", 5, "月份")]
     assert DuesPayment.objects.count() == 0
-    assert _staging_tables() == []
+    assert _staging_tables(tag) == []
+
+
+def test_the_staged_tables_carry_the_runs_tag(tmp_path, members, tag, monkeypatch):
+    seen = []
+    original = ReadAhead.take
+
+    def spy(self, sheet, ctx, meter):
+        staged = original(self, sheet, ctx, meter)
+        seen.append(_staging_tables(tag))
+        return staged
+
+    monkeypatch.setattr(ReadAhead, "take", spy)
+    assert run_import(csv_dir(tmp_path / "t", {"党费": good_dues(members)})).ok
+    assert seen == [[f"imp_stage_{tag}_dues_g"]]
 
 
 def test_issues_found_ahead_are_handed_to_the_import(db):
