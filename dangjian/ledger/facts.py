@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from contextlib import nullcontext
 from dataclasses import dataclass
 
 from django.db import connection
@@ -25,6 +26,7 @@ from django.db.models import Exists, OuterRef
 
 from dangjian.core.bulk import analyze
 from dangjian.core.sqldates import bit_of_month, month_of
+from dangjian.imports.staging import indexes_built_after
 from dangjian.ledger.choices import AttendanceStatus
 from dangjian.ledger.models import ActivityMonths, ActivityQuorum, MemberFactYear, MemberYear
 
@@ -80,10 +82,15 @@ def _refresh(cursor, year: int, members: list[int] | None) -> None:
             [year, *members],
         )
     sql, params = _expected_sql(year, members)
-    cursor.execute(
-        "INSERT INTO ledger_memberyear (member_id, year, paid_mask, attended_mask) " + sql,
-        params,
-    )
+    insert = "INSERT INTO ledger_memberyear (member_id, year, paid_mask, attended_mask) "
+    if members is None and connection.vendor == "postgresql":
+        # An INSERT … SELECT never runs in parallel (PostgreSQL 15): a whole year's aggregate
+        # of tens of millions of dues rows is made by CREATE TABLE AS, which may, then stored.
+        cursor.execute(f"CREATE TEMP TABLE memberyear_expected AS {sql}", params)
+        cursor.execute(insert + "SELECT * FROM memberyear_expected")
+        cursor.execute("DROP TABLE memberyear_expected")
+        return
+    cursor.execute(insert + sql, params)
 
 
 def member_fact_years() -> set[int]:
@@ -102,8 +109,9 @@ def refresh_member_years(years: Iterable[int], member_ids: Iterable[int] | None 
     years = sorted(set(years))
     with connection.cursor() as cursor:
         if members is None:
-            for year in years:
-                _refresh(cursor, year, None)
+            with _bare_when_empty():
+                for year in years:
+                    _refresh(cursor, year, None)
             MemberFactYear.objects.bulk_create(
                 [MemberFactYear(year=y) for y in years], ignore_conflicts=True
             )
@@ -113,6 +121,14 @@ def refresh_member_years(years: Iterable[int], member_ids: Iterable[int] | None 
         for year in (y for y in years if y in complete):
             for start in range(0, len(members), CHUNK):
                 _refresh(cursor, year, members[start : start + CHUNK])
+
+
+def _bare_when_empty():
+    """Inside a transaction on PostgreSQL, an empty facts table (a first load) is filled
+    without its indexes, which are built after (`staging.indexes_built_after`)."""
+    if connection.vendor == "postgresql" and connection.in_atomic_block:
+        return indexes_built_after("ledger_memberyear")
+    return nullcontext()
 
 
 def ensure_member_years(year: int) -> bool:
