@@ -248,7 +248,12 @@ class _Chain:
         line_start = self.line_start + "\t" + copy_text_line(shared)[:-1] + "\t"
         for pk, text, org_path, after in created:
             pk, text = str(pk), text[:200]
-            content = head + _json_value([pk, text, org_path])[1:] + "\x1fnull\x1f" + after
+            content = (
+                head
+                + ", ".join((_json_value(pk), _json_value(text), _json_value(org_path)))
+                + "]\x1fnull\x1f"
+                + after
+            )
             state = self.state.copy()
             state.update((self.prev + content).encode())
             prev, self.prev = self.prev, state.hexdigest()
