@@ -145,7 +145,10 @@ def test_serve_answers_with_static_files_and_stops_on_ctrl_c(env, tmp_path):
                 os.kill(pid, signal.SIGKILL)
     text = log_path.read_text(encoding="utf-8", errors="replace")
     assert "（granian，" in text and "Traceback" not in text
-    assert "refused to gracefully stop" not in text
+    # No check for granian's "refused to gracefully stop": it also says so of a worker that is
+    # exiting when looked at (its pipe closed, the process not reaped 1 ms later), which a
+    # loaded machine shows now and then. A worker that really refused would be killed 20 s
+    # later (--workers-kill-timeout), which the 10 s bound above rules out.
 
 
 def _listening(port: int) -> bool:
