@@ -21,6 +21,7 @@ from contextlib import suppress
 from dataclasses import dataclass, field
 
 from django.db import DEFAULT_DB_ALIAS, connection, connections
+from django.db import Error as DatabaseErrorBase
 
 from dangjian.imports import staging
 from dangjian.imports.registry import ImportContext, ImportIssue
@@ -110,4 +111,7 @@ class ReadAhead:
                     side.connection.cancel_safe(timeout=5)
             self._thread.join(0.2)
         if self._work:
-            staging.drop_staging(self._ctx.staging_tag)
+            # After a failure of the connection itself the tables stay, for the next import
+            # that commits to drop; its error, not this one, is what the caller must see.
+            with suppress(DatabaseErrorBase):
+                staging.drop_staging(self._ctx.staging_tag)
