@@ -15,7 +15,6 @@ import csv
 import io
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -248,73 +247,6 @@ def merge_unless_repeated(merge: Callable[[], tuple[int, int]]) -> tuple[int, in
         if getattr(exc.__cause__, "sqlstate", None) != CARDINALITY_VIOLATION:
             raise
         return None
-
-
-@contextmanager
-def indexes_built_after(table: str) -> Iterator[bool]:
-    """Inside a transaction: when `table` holds no row, take its indexes (primary key and
-    unique constraints included, except those a foreign key of another table points at) off
-    for the body, then build them again from their saved definitions; yields whether it did.
-
-    A first load then writes its rows without maintaining a B-tree per row and builds each
-    index once, sorted (the province's 35 M dues rows: 135 s with three indexes kept, 79 s
-    loaded bare and indexed after). A duplicate key is found when the unique index is built,
-    as an IntegrityError; if the body raises, nothing is rebuilt here and the caller's
-    rollback (of this transaction or savepoint) restores the indexes. Other sessions that read
-    the table wait for the transaction to end."""
-    if not connection.in_atomic_block:
-        raise RuntimeError("indexes_built_after needs a transaction")
-    if scalar(f"SELECT EXISTS (SELECT 1 FROM {table})"):
-        yield False
-        return
-    constraints = list(
-        fetch_rows(
-            """SELECT c.conname, pg_get_constraintdef(c.oid) FROM pg_constraint c
-            WHERE c.conrelid = %s::regclass AND c.contype IN ('p', 'u', 'x')
-            AND NOT EXISTS (SELECT 1 FROM pg_constraint f
-                WHERE f.contype = 'f' AND f.conindid = c.conindid)
-            ORDER BY c.contype, c.conname""",
-            [table],
-        )
-    )
-    indexes = list(
-        fetch_rows(
-            """SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid) FROM pg_index i
-            WHERE i.indrelid = %s::regclass AND NOT EXISTS (
-                SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid)
-            ORDER BY 1""",
-            [table],
-        )
-    )
-    if not constraints and not indexes:
-        yield False
-        return
-    # Deferred foreign keys from and to the table: ALTER TABLE refuses a table with pending
-    # trigger events, so their checks run when each statement ends until the indexes are back
-    # (they would all run at COMMIT anyway), then they are deferred again. (After a failure
-    # they stay immediate for the rest of the transaction, which only checks sooner.)
-    deferred = ", ".join(
-        f'"{name}"'
-        for (name,) in fetch_rows(
-            """SELECT DISTINCT conname FROM pg_constraint
-            WHERE %s::regclass IN (conrelid, confrelid)
-            AND contype = 'f' AND condeferrable AND condeferred""",
-            [table],
-        )
-    )
-    if deferred:
-        execute(f"SET CONSTRAINTS {deferred} IMMEDIATE")
-    for name, _definition in indexes:
-        execute(f"DROP INDEX {name}")
-    for name, _definition in constraints:
-        execute(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"')
-    yield True
-    for name, definition in constraints:
-        execute(f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}')
-    for _name, definition in indexes:
-        execute(definition)
-    if deferred:
-        execute(f"SET CONSTRAINTS {deferred} DEFERRED")
 
 
 def too_many_issues(ctx: ImportContext, sheet: str) -> bool:

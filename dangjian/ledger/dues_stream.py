@@ -11,6 +11,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from dangjian.core import pii
+from dangjian.core.bulk import indexes_built_after
 from dangjian.core.errors import BusinessError
 from dangjian.core.periods import Month
 from dangjian.imports import shapes as shape
@@ -223,11 +224,11 @@ def _merge(g: str, idm: str, years: list[int]) -> tuple[int, int]:
     A year none of the file's members has dues rows of yet (a first load, a new year) is one
     plain INSERT in key order: the three indexes take their keys at their right edge, without
     the upsert's speculative insertion of each row; into an empty table (a first load), with
-    the indexes built after it (`staging.indexes_built_after`). It falls back to the upsert
+    the indexes built after it (`core.bulk.indexes_built_after`). It falls back to the upsert
     when it meets a key after all (repeated in the file, or written meanwhile by a form)."""
     if not _stored_rows_of_these_members(idm, years):
         try:
-            with transaction.atomic(), st.indexes_built_after("ledger_duespayment"):
+            with transaction.atomic(), indexes_built_after("ledger_duespayment"):
                 created = st.execute(
                     f"""INSERT INTO ledger_duespayment
                         (member_id, year, month, due_fen, paid_fen, category, updated_at)

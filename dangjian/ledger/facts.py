@@ -24,9 +24,8 @@ from dataclasses import dataclass
 from django.db import connection
 from django.db.models import Exists, OuterRef
 
-from dangjian.core.bulk import analyze
+from dangjian.core.bulk import analyze, indexes_built_after
 from dangjian.core.sqldates import bit_of_month, month_of
-from dangjian.imports.staging import indexes_built_after
 from dangjian.ledger.choices import AttendanceStatus
 from dangjian.ledger.models import ActivityMonths, ActivityQuorum, MemberFactYear, MemberYear
 
@@ -125,7 +124,7 @@ def refresh_member_years(years: Iterable[int], member_ids: Iterable[int] | None 
 
 def _bare_when_empty():
     """Inside a transaction on PostgreSQL, an empty facts table (a first load) is filled
-    without its indexes, which are built after (`staging.indexes_built_after`)."""
+    without its indexes, which are built after (`core.bulk.indexes_built_after`)."""
     if connection.vendor == "postgresql" and connection.in_atomic_block:
         return indexes_built_after("ledger_memberyear")
     return nullcontext()

@@ -10,6 +10,7 @@ from __future__ import annotations
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
+from dangjian.core.bulk import indexes_built_after
 from dangjian.imports import shapes as shape
 from dangjian.imports import staging as st
 from dangjian.imports.registry import ImportContext, SheetResult
@@ -211,12 +212,12 @@ def _merge(g: str, label: str) -> tuple[int, int]:
     """(created, updated) meetings, merged by (organization, type, date, topic).
 
     Into an empty table (a first load) one plain INSERT, with the indexes other than the
-    primary key built after it (`staging.indexes_built_after`); it falls back to the upsert
+    primary key built after it (`core.bulk.indexes_built_after`); it falls back to the upsert
     when a key repeats in the file, which then names the repeated rows."""
     now = timezone.now()
     if not st.scalar("SELECT EXISTS (SELECT 1 FROM ledger_meeting)"):
         try:
-            with transaction.atomic(), st.indexes_built_after("ledger_meeting"):
+            with transaction.atomic(), indexes_built_after("ledger_meeting"):
                 created = st.execute(
                     f"""INSERT INTO ledger_meeting {MEETING_COLUMNS} SELECT {_rows(g)}
                     ORDER BY o.id, g.day""",

@@ -24,7 +24,7 @@ from django.utils import timezone
 
 from dangjian.accounts import audit
 from dangjian.core import pii
-from dangjian.core.bulk import copy_text_line, text_array, to_json
+from dangjian.core.bulk import copy_text_line, indexes_built_after, text_array, to_json
 from dangjian.core.idcard import mask_id_number, mask_phone
 from dangjian.imports import staging as st
 from dangjian.imports.parallel import map_in_order, worker_count
@@ -203,7 +203,7 @@ def _insert_new(ctx: ImportContext) -> int:
     now = timezone.now()
     # Into an empty register (a first load) with the indexes other than the primary key built
     # after the rows: a province's 3 M random ID hashes no longer go into a B-tree one by one.
-    with st.indexes_built_after("members_member"):
+    with indexes_built_after("members_member"):
         created = st.execute(
             f"""INSERT INTO members_member (id_hash, id_enc, id_masked, name, gender,
                     ethnicity, birth_date, join_date, member_type, organization_id, phone_enc,

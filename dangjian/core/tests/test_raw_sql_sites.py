@@ -12,7 +12,10 @@ ROOT = Path(__file__).resolve().parents[2]
 RAW_CALLS = {"execute", "executemany", "raw", "extra", "RawSQL", "copy"}
 # Reviewed modules with raw SQL, and why they need it.
 REVIEWED = {
-    "core/bulk.py": "bulk INSERT/UPDATE and COPY, identifiers from model metadata",
+    "core/bulk.py": (
+        "bulk INSERT/UPDATE and COPY, identifiers from model metadata; a first load's "
+        "indexes taken off and rebuilt"
+    ),
     "core/backup.py": "catalog queries and checksums, table names from the catalog",
     "compliance/sql.py": "the compliance engine's set-based SQL",
     "compliance/selectors.py": "bit-mask filters with integer parameters",

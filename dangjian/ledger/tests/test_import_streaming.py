@@ -405,19 +405,21 @@ def test_a_first_load_builds_the_indexes_after_its_rows(
 ):
     """Into an empty table the rows go in bare and every index taken off (the primary key and
     the unique key included) is built again as it was."""
-    from dangjian.imports import staging
+    from dangjian.core import bulk
+    from dangjian.ledger import dues_stream, meeting_stream
 
     before = _indexes(table)
     assert len(before) >= 3
     took_off = []
-    real = staging.indexes_built_after
+    real = bulk.indexes_built_after
 
     def watched(name):
         with real(name) as bare:
             took_off.append((name, bare, len(_indexes(name))))
             yield bare
 
-    monkeypatch.setattr(staging, "indexes_built_after", contextmanager(watched))
+    for module in (dues_stream, meeting_stream):
+        monkeypatch.setattr(module, "indexes_built_after", contextmanager(watched))
     rows = good_dues(members) if sheet == "党费" else good_meetings()
     outcome = run_import(csv_dir(tmp_path / "first", {sheet: rows}))
     assert outcome.ok, outcome.issues
@@ -435,13 +437,14 @@ def test_a_first_load_builds_the_indexes_after_its_rows(
 def test_indexes_taken_off_come_back_when_the_load_fails(tree):
     from django.db import IntegrityError, transaction
 
+    from dangjian.core import bulk
     from dangjian.imports import staging
 
     before = _indexes()
     with (
         pytest.raises(IntegrityError),
         transaction.atomic(),
-        staging.indexes_built_after("ledger_duespayment") as bare,
+        bulk.indexes_built_after("ledger_duespayment") as bare,
     ):
         assert bare and _indexes() == []
         staging.execute(  # the same key twice: found when the unique index is built
