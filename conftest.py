@@ -17,6 +17,13 @@ from dangjian.orgs.tests.factories import make_org
 PASSWORD = "Test-Password-2026"
 
 
+@pytest.fixture(autouse=True)
+def _stream_small_csv_directories(settings):
+    """The tests' CSV directories are small: on PostgreSQL they stream like a city's, so the
+    streamed import is what they check (test_streaming_threshold checks the size rule)."""
+    settings.IMPORT_STREAMING_MIN_BYTES = 0
+
+
 @pytest.fixture
 def tree(db):
     """R (county) → A (机关工委) → A1, A2 branches; R → T (township) → T1 branch."""

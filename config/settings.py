@@ -231,6 +231,8 @@ IMPORT_MAX_UNPACKED_BYTES = env_int("DANGJIAN_IMPORT_MAX_UNPACKED_BYTES", 1024 *
 # A CSV directory imported into PostgreSQL streams its ledger sheets through staging tables,
 # with this much working memory per sort or hash (and for index builds) in its transaction.
 IMPORT_STREAMING = env_bool("DANGJIAN_IMPORT_STREAMING", True)
+# ...when its streamable files hold at least this many bytes (smaller ones are read in memory).
+IMPORT_STREAMING_MIN_BYTES = env_int("DANGJIAN_IMPORT_STREAMING_MIN_BYTES", 4 * 1024 * 1024)
 IMPORT_WORK_MEM = env_str("DANGJIAN_IMPORT_WORK_MEM", "256MB")
 IMPORT_MAINTENANCE_WORK_MEM = env_str("DANGJIAN_IMPORT_MAINTENANCE_WORK_MEM", "1GB")
 # Processes checking the rows of a streamed 党员 sheet (0: one per core, at most 4).

@@ -26,7 +26,6 @@ from django.utils import timezone
 from dangjian.accounts.choices import Action
 from dangjian.accounts.models import AuditAnchor, AuditEntry, AuditSeal
 from dangjian.core.bulk import (
-    JsonText,
     copy_line,
     copy_lines,
     copy_text_line,
@@ -170,7 +169,7 @@ def record(actor, changes: list[Change], *, label: str | None = None) -> int:
     if is_postgresql():
         count = copy_lines(AuditEntry, ENTRY_FIELDS, map(chain.copy_line, changes))
     else:
-        count = insert_rows(AuditEntry, ENTRY_FIELDS, map(chain.row, changes))
+        count = insert_rows(AuditEntry, ENTRY_FIELDS, map(chain.row, changes), adapt=False)
     _write_seal(chain.prev)
     return count
 
@@ -178,17 +177,14 @@ def record(actor, changes: list[Change], *, label: str | None = None) -> int:
 def record_creations(actor, object_type: str, created: Iterable[tuple]) -> int:
     """`record` of `Change(Action.CREATE, object_type, id, text, org_path, after=…)` for
     objects created in bulk, each given as (id, text, org_path, `to_json` of the object
-    after): the same entries, made with less work each (an import creates millions)."""
-    if not is_postgresql():
-        return record(
-            actor,
-            [
-                Change(Action.CREATE, object_type, pk, text, path, after=JsonText(after))
-                for pk, text, path, after in created
-            ],
-        )
+    after): the same entries, made with less work each (an import creates thousands to
+    millions)."""
     chain = _open_chain(actor, None)
-    count = copy_lines(AuditEntry, ENTRY_FIELDS, chain.creation_lines(object_type, created))
+    if is_postgresql():
+        count = copy_lines(AuditEntry, ENTRY_FIELDS, chain.creation_lines(object_type, created))
+    else:
+        rows = chain.creation_rows(object_type, created)
+        count = insert_rows(AuditEntry, ENTRY_FIELDS, rows, adapt=False)
     if count:
         _write_seal(chain.prev)
     return count
@@ -214,6 +210,8 @@ class _Chain:
         self.head_start = _head_start(now.isoformat(), self.actor_id, self.label)
         self.state = _chain_state(settings.SECRET_KEY)
         self.line_start = copy_line((now.isoformat(), self.actor_id, self.label))[:-1]
+        # the time as the database driver takes it (`insert_rows(adapt=False)`)
+        self.at = now if is_postgresql() else connection.ops.adapt_datetimefield_value(now)
 
     def _next(self, change: Change) -> tuple:
         before, after = to_json(change.before), to_json(change.after)
@@ -233,19 +231,18 @@ class _Chain:
         )
 
     def row(self, change: Change) -> tuple:
-        """The entry as a row in ENTRY_FIELDS order."""
-        return (self.now, self.actor_id, self.label, *self._next(change))
+        """The entry as a row in ENTRY_FIELDS order, its time ready for the driver."""
+        return (self.at, self.actor_id, self.label, *self._next(change))
 
     def copy_line(self, change: Change) -> str:
         """The entry as a line of COPY's text format, in ENTRY_FIELDS order."""
         return self.line_start + "\t" + copy_text_line(self._next(change))
 
-    def creation_lines(self, object_type: str, created: Iterable[tuple]) -> Iterator[str]:
-        """`copy_line` of each creation (id, text, org_path, JSON after), with what every
-        entry shares (the head up to the object id, the COPY cells up to it) made once."""
-        shared = [Action.CREATE, object_type]
-        head = self.head_start + ", " + _json_value(shared)[1:-1] + ", "
-        line_start = self.line_start + "\t" + copy_text_line(shared)[:-1] + "\t"
+    def _creations(self, object_type: str, created: Iterable[tuple]) -> Iterator[tuple]:
+        """Each creation (id, text, org_path, JSON after) chained: (object id, object text,
+        org_path, after, prev_hash, entry_hash), with the part of the hashed head that every
+        entry shares (up to the object id) made once."""
+        head = self.head_start + ", " + _json_value([Action.CREATE, object_type])[1:-1] + ", "
         for pk, text, org_path, after in created:
             pk, text = str(pk), text[:200]
             content = (
@@ -257,7 +254,22 @@ class _Chain:
             state = self.state.copy()
             state.update((self.prev + content).encode())
             prev, self.prev = self.prev, state.hexdigest()
-            yield line_start + copy_text_line((pk, text, org_path, None, after, prev, self.prev))
+            yield pk, text, org_path, after, prev, self.prev
+
+    def creation_lines(self, object_type: str, created: Iterable[tuple]) -> Iterator[str]:
+        """`copy_line` of each creation (id, text, org_path, JSON after), the COPY cells that
+        every entry shares made once."""
+        line_start = (
+            self.line_start + "\t" + copy_text_line([Action.CREATE, object_type])[:-1] + "\t"
+        )
+        for pk, text, org_path, after, prev, entry_hash in self._creations(object_type, created):
+            yield line_start + copy_text_line((pk, text, org_path, None, after, prev, entry_hash))
+
+    def creation_rows(self, object_type: str, created: Iterable[tuple]) -> Iterator[tuple]:
+        """`row` of each creation (id, text, org_path, JSON after)."""
+        start = (self.at, self.actor_id, self.label, Action.CREATE, object_type)
+        for pk, text, org_path, after, prev, entry_hash in self._creations(object_type, created):
+            yield (*start, pk, text, org_path, None, after, prev, entry_hash)
 
 
 def _chain_start() -> tuple[str, int, AuditAnchor | None]:

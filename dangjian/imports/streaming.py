@@ -60,10 +60,23 @@ def registered_streaming() -> list[StreamingSheet]:
 
 
 def streams(path: Path) -> bool:
-    """Whether a source is imported through staging: a CSV directory on PostgreSQL, unless
-    DANGJIAN_IMPORT_STREAMING is off."""
-    return (
-        Path(path).is_dir()
+    """Whether a source is imported through staging: a CSV directory on PostgreSQL whose
+    streamable files hold at least IMPORT_STREAMING_MIN_BYTES together, unless
+    DANGJIAN_IMPORT_STREAMING is off. A smaller directory (a county's members) is read into
+    memory like a workbook: staging's fixed costs (tables, indexes, a second connection)
+    would outweigh what it saves."""
+    path = Path(path)
+    if not (
+        path.is_dir()
         and connection.vendor == "postgresql"
         and getattr(settings, "IMPORT_STREAMING", True)
-    )
+    ):
+        return False
+    least = getattr(settings, "IMPORT_STREAMING_MIN_BYTES", 0)
+    return least <= 0 or streamed_bytes(path) >= least
+
+
+def streamed_bytes(directory: Path) -> int:
+    """The size of the directory's files that a streaming importer reads."""
+    files = (directory / f"{importer.sheet}.csv" for importer in _STREAMING.values())
+    return sum(file.stat().st_size for file in files if file.is_file())

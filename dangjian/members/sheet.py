@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from dangjian.accounts import audit
 from dangjian.core import pii
-from dangjian.core.bulk import delete_ids, insert_rows, update_rows
+from dangjian.core.bulk import delete_ids, insert_rows, to_json, update_rows
 from dangjian.core.cells import as_text
 from dangjian.core.errors import BusinessError
 from dangjian.core.idcard import mask_id_number, mask_phone
@@ -342,16 +342,6 @@ class MemberSheet(SheetImporter):
         )
         for r in new_rows:
             post_targets[r.id_hash] = (org_ids[r.org_code], r.data.posts)
-            changes.append(
-                audit.Change(
-                    audit.Action.CREATE,
-                    "党员",
-                    new_ids[r.id_hash],
-                    r.data.name,
-                    org_paths[org_ids[r.org_code]],
-                    after=row_snapshot(r),
-                )
-            )
         insert_rows(
             MemberTransfer,
             [
@@ -375,6 +365,20 @@ class MemberSheet(SheetImporter):
         if new_ids:
             members_created.send(Member, member_ids=list(new_ids.values()))
         audit.record(ctx.actor, changes)
+        if new_rows:
+            audit.record_creations(
+                ctx.actor,
+                "党员",
+                (
+                    (
+                        new_ids[r.id_hash],
+                        r.data.name,
+                        org_paths[org_ids[r.org_code]],
+                        to_json(row_snapshot(r)),
+                    )
+                    for r in new_rows
+                ),
+            )
         return result
 
     @staticmethod

@@ -43,6 +43,21 @@ def _both_ways(tmp_path, settings, sheets, name):
     return streamed, rowwise
 
 
+def test_streaming_threshold(tmp_path, settings, tree, members):
+    """Only a directory whose streamable files reach IMPORT_STREAMING_MIN_BYTES is staged;
+    a smaller one is read in memory (and gives the same answer)."""
+    directory = csv_dir(tmp_path / "small", {"党费": good_dues(members)})
+    size = sum(f.stat().st_size for f in directory.glob("*.csv"))
+    settings.IMPORT_STREAMING_MIN_BYTES = size + 1
+    assert not streams(directory)
+    in_memory = run_import(directory, dry_run=True)
+    settings.IMPORT_STREAMING_MIN_BYTES = size // 2
+    assert streams(directory)
+    streamed = run_import(directory, dry_run=True)
+    assert in_memory.ok and streamed.ok
+    assert in_memory.results["党费"].created == streamed.results["党费"].created > 0
+
+
 def _issues(outcome):
     return [i.as_list() for i in outcome.issues]
 

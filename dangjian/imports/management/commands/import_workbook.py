@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import gc
 import sys
 import time
 
+from django.core.checks import Tags
 from django.core.management.base import BaseCommand, CommandError
 
 from dangjian.imports.progress import ProgressBar
@@ -13,12 +15,19 @@ from dangjian.imports.runner import run_import
 
 class Command(BaseCommand):
     help = "导入 .xlsx 工作簿或 CSV 目录（组织、党员……）；任何一行有错则全部不导入并逐行报告。"
+    # The checks an import depends on (the personal-information key, the models); those of
+    # pages (URLs, templates: 0.25 s, every view imported) run with `check` and `serve`.
+    requires_system_checks = [Tags.security, Tags.models, Tags.compatibility]
 
     def add_arguments(self, parser):
         parser.add_argument("path", help=".xlsx 文件或包含 组织.csv、党员.csv 等的目录")
         parser.add_argument("--dry-run", action="store_true", help="只校验，不写入")
 
     def handle(self, path, dry_run=False, **options):
+        # What start-up made (modules, models, settings) lives as long as the process: the
+        # collector need not scan it again each time the import's rows fill a generation
+        # (0.1 s of a county's 0.6 s).
+        gc.freeze()
         started = time.perf_counter()
         bar = ProgressBar(sys.stderr)
 
