@@ -9,15 +9,11 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
-
+# openpyxl (50 ms to import) is loaded when a workbook is written: the task scheduler loads
+# this module with the bulletin tasks at every start of every process.
 PERCENT = "0.0%"
 SCORE = "0.00"
-HEADER_FONT = Font(bold=True)
-HEADER_FILL = PatternFill("solid", fgColor="F3E3E3")
+HEADER_FILL_COLOR = "F3E3E3"
 
 
 @dataclass(frozen=True)
@@ -56,6 +52,12 @@ def _value(value):
 
 def workbook_bytes(sheets: Sequence[Sheet]) -> bytes:
     """The .xlsx file of `sheets`."""
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.utils import get_column_letter
+
+    header_font, header_fill = Font(bold=True), PatternFill("solid", fgColor=HEADER_FILL_COLOR)
     book = Workbook(write_only=True)
     for spec in sheets:
         sheet = book.create_sheet(spec.title[:31])
@@ -66,7 +68,7 @@ def workbook_bytes(sheets: Sequence[Sheet]) -> bytes:
         header = []
         for text in spec.header:
             cell = WriteOnlyCell(sheet, value=text)
-            cell.font, cell.fill = HEADER_FONT, HEADER_FILL
+            cell.font, cell.fill = header_font, header_fill
             cell.alignment = Alignment(vertical="center")
             header.append(cell)
         sheet.append(header)
@@ -86,6 +88,8 @@ def workbook_bytes(sheets: Sequence[Sheet]) -> bytes:
 
 
 def _formatted(sheet, value, number_format: str):
+    from openpyxl.cell import WriteOnlyCell
+
     if value is None or isinstance(value, str):
         return value
     cell = WriteOnlyCell(sheet, value=value)
