@@ -82,7 +82,7 @@ def test_hashed_content_is_the_published_format(actor_id, label, texts, object_i
         max_size=5,
     ),
 )
-def test_bulk_creations_make_the_lines_record_makes(actor_id, label, object_type, created):
+def test_bulk_creations_make_the_lines_and_rows_record_makes(actor_id, label, object_type, created):
     created = [(pk, text * 10, path, to_json(after)) for pk, text, path, after in created]
     now = dt.datetime(2026, 11, 25, 8, 0, tzinfo=dt.UTC)
     actor = SimpleNamespace(pk=actor_id)
@@ -96,6 +96,12 @@ def test_bulk_creations_make_the_lines_record_makes(actor_id, label, object_type
         one_by_one.copy_line(change) for change in changes
     ]
     assert bulk.prev == one_by_one.prev
+    rows_by_one = audit._Chain("0" * 64, now, actor, label)
+    rows_in_bulk = audit._Chain("0" * 64, now, actor, label)
+    assert list(rows_in_bulk.creation_rows(object_type, created)) == [
+        rows_by_one.row(change) for change in changes
+    ]
+    assert rows_in_bulk.prev == one_by_one.prev
 
 
 def test_bulk_creations_are_stored_and_chained(db):
