@@ -9,4 +9,7 @@ class CoreConfig(AppConfig):
     verbose_name = "基础"
 
     def ready(self) -> None:
-        from dangjian.core import checks  # noqa: F401  (registers system checks)
+        from dangjian.core import (
+            checks,  # noqa: F401  (registers system checks)
+            lookups,  # noqa: F401  (registers field__any_of)
+        )

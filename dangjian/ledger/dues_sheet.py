@@ -55,7 +55,7 @@ def _members_by_hash(aliases: dict[str, str]) -> dict[str, tuple[int, str]]:
     hashes = sorted(aliases)
     for start in range(0, len(hashes), BATCH):
         batch = hashes[start : start + BATCH]
-        for h, pk, path in Member.objects.filter(id_hash__in=batch).values_list(
+        for h, pk, path in Member.objects.filter(id_hash__any_of=batch).values_list(
             "id_hash", "id", "organization__path"
         ):
             found[aliases[h]] = (pk, path)

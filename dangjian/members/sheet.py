@@ -109,16 +109,16 @@ def load_existing(aliases: dict[str, str]) -> dict[str, ExistingMember]:
     else:
         for start in range(0, len(hashes), BATCH):
             batch = hashes[start : start + BATCH]
-            for row in Member.objects.filter(id_hash__in=batch).order_by().values_list(*fields):
+            for row in Member.objects.filter(id_hash__any_of=batch).order_by().values_list(*fields):
                 found[aliases[row[1]]] = ExistingMember(*row)
     by_id = {m.id: m for m in found.values()}
     ids = list(by_id)
     posts: dict[int, list[str]] = {}
     for start in range(0, len(ids), BATCH):
         batch = ids[start : start + BATCH]
-        for member_id, org_id, post in MemberPost.objects.filter(member_id__in=batch).values_list(
-            "member_id", "organization_id", "post"
-        ):
+        for member_id, org_id, post in MemberPost.objects.filter(
+            member_id__any_of=batch
+        ).values_list("member_id", "organization_id", "post"):
             if org_id == by_id[member_id].organization_id:
                 posts.setdefault(member_id, []).append(post)
     for member_id, held in posts.items():
@@ -387,7 +387,7 @@ class MemberSheet(SheetImporter):
         for start in range(0, len(hashes), BATCH):
             batch = hashes[start : start + BATCH]
             ids.update(
-                Member.objects.filter(id_hash__in=batch).order_by().values_list("id_hash", "id")
+                Member.objects.filter(id_hash__any_of=batch).order_by().values_list("id_hash", "id")
             )
         return ids
 
@@ -403,7 +403,7 @@ class MemberSheet(SheetImporter):
         stale = []
         for start in range(0, len(ids), BATCH):
             stale.extend(
-                MemberPost.objects.filter(member_id__in=ids[start : start + BATCH]).values_list(
+                MemberPost.objects.filter(member_id__any_of=ids[start : start + BATCH]).values_list(
                     "id", flat=True
                 )
             )

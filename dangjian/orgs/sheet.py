@@ -135,7 +135,9 @@ def org_refs(codes: list[str]) -> dict[str, tuple[int, str]]:
     for start in range(0, len(codes), 5000):
         batch = codes[start : start + 5000]
         for code, org_id, path in (
-            Organization.objects.filter(code__in=batch).order_by().values_list("code", "id", "path")
+            Organization.objects.filter(code__any_of=batch)
+            .order_by()
+            .values_list("code", "id", "path")
         ):
             refs[code] = (org_id, path)
     return refs
