@@ -382,16 +382,6 @@ class MemberSheet(SheetImporter):
         return result
 
     @staticmethod
-    def _ids_by_hash(hashes: list[str]) -> dict[str, int]:
-        ids: dict[str, int] = {}
-        for start in range(0, len(hashes), BATCH):
-            batch = hashes[start : start + BATCH]
-            ids.update(
-                Member.objects.filter(id_hash__any_of=batch).order_by().values_list("id_hash", "id")
-            )
-        return ids
-
-    @staticmethod
     def _replace_posts(
         plan: MemberPlan, targets: dict[str, tuple[int, tuple[str, ...]]], new_ids
     ) -> None:
