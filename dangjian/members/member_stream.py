@@ -8,14 +8,17 @@ number repeated across chunks is found in SQL. The staging keeps each row's chec
 and hash, so the directory's 党费 sheet need not check and hash them again; it is dropped
 before the import commits.
 
-Applying writes the members new to the register set-based: one INSERT … SELECT of the staged
-rows (their ciphertexts as staged), one for their posts, then the audit entries, which are
-chained one by one, in batches. Members already on the register go through the row-by-row writer
-(updates, transfers with history, posts, audit entries). Member counts are recomputed once.
+The members already on the register are found by one join on the ID hash (during a key
+rotation, chunk by chunk by every key's hash). Applying writes the members new to the register
+set-based: one INSERT … SELECT of the staged rows (their ciphertexts as staged), one for their
+posts, then the audit entries, which are chained one by one, in batches. Members already on the
+register go through the row-by-row writer (updates, transfers with history, posts, audit
+entries), read together with their staged rows. Member counts are recomputed once.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from contextlib import closing
 from pathlib import Path
 
@@ -36,7 +39,9 @@ from dangjian.members.sheet import (
     COLUMNS,
     DEFAULT_ETHNICITY,
     DEFERRED_COUNTS,
+    REGISTERED_ELSEWHERE,
     SHEET,
+    ExistingMember,
     MemberPlan,
     MemberRow,
     MemberSheet,
@@ -69,6 +74,7 @@ STAGED_COLUMNS = (
     "existing",
     "id_number",
     "after",
+    "phone",
 )
 STAGED_TABLE = "imp_stage_members"
 REGISTERED_TABLE = "imp_stage_members_registered"
@@ -94,17 +100,15 @@ class MemberStream(StreamingSheet):
             f"""CREATE UNLOGGED TABLE {STAGED_TABLE} (n bigint, id_hash text, id_enc text,
             name text, gender text, birth_date date, join_date date, member_type text,
             org_code text, posts text[], phone_enc text, id_masked text, phone_masked text,
-            existing bool, id_number text, after text)
+            existing bool, id_number text, after text, phone text)
             WITH (autovacuum_enabled = false)"""
         )
-        st.execute(f"CREATE UNLOGGED TABLE {REGISTERED_TABLE} (id_hash text)")
+        by_join = _hashes_are_current()
+        if not by_join:
+            st.execute(f"CREATE UNLOGGED TABLE {REGISTERED_TABLE} (id_hash text)")
         staged = st.StagedFile(SHEET, path, STAGED_TABLE, {})
-        _check_and_stage(staged, ctx, meter)
-        st.execute(
-            f"""UPDATE {STAGED_TABLE} s SET existing = true FROM {REGISTERED_TABLE} r
-            WHERE r.id_hash = s.id_hash"""
-        )
-        st.drop(REGISTERED_TABLE)
+        _check_and_stage(staged, ctx, meter, by_join)
+        _mark_registered(ctx, by_join)
         ctx.state[REPEATED_ACROSS_CHUNKS] = not _index_unique_id_hashes()
         st.execute(f"ANALYZE {STAGED_TABLE}")
         ctx.state["党员_staged"] = STAGED_TABLE
@@ -134,6 +138,40 @@ class MemberStream(StreamingSheet):
         return total
 
 
+def _hashes_are_current() -> bool:
+    """Whether every member carries the ID hash under the current key (no key rotation under
+    way): the register is then matched to the staged rows by joins on the hash, once for the
+    whole file. During a rotation the members of each chunk are looked up by every key's
+    hash (`load_existing`)."""
+    return len(pii.keyring().all_keys) == 1
+
+
+def _mark_registered(ctx: ImportContext, by_join: bool) -> None:
+    """Staged rows of members already on the register marked `existing`; a member registered
+    outside the importer's subtree is an error (`report_registered_elsewhere`'s rule)."""
+    if not by_join:  # the chunks noted them (`_note_registered`)
+        st.execute(
+            f"""UPDATE {STAGED_TABLE} s SET existing = true FROM {REGISTERED_TABLE} r
+            WHERE r.id_hash = s.id_hash"""
+        )
+        st.drop(REGISTERED_TABLE)
+        return
+    st.execute(
+        f"""UPDATE {STAGED_TABLE} s SET existing = true FROM members_member m
+        WHERE m.id_hash = s.id_hash"""
+    )
+    if ctx.scope_root is None:
+        return
+    outside = st.fetch_rows(
+        f"""SELECT s.n FROM {STAGED_TABLE} s JOIN members_member m ON m.id_hash = s.id_hash
+            JOIN orgs_organization o ON o.id = m.organization_id
+        WHERE NOT starts_with(o.path, %s) ORDER BY s.n LIMIT %s""",
+        (ctx.scope_root.path, st.MAX_LISTED_ROWS),
+    )
+    for (number,) in outside:
+        ctx.error(SHEET, number, "身份证号", REGISTERED_ELSEWHERE)
+
+
 def _index_unique_id_hashes() -> bool:
     """Index the staged rows by ID hash, uniquely when no ID number repeats (each chunk
     found its own repeats): whether it could. Building the unique index answers whether
@@ -148,9 +186,10 @@ def _index_unique_id_hashes() -> bool:
         return False
 
 
-def _check_and_stage(staged: st.StagedFile, ctx: ImportContext, meter) -> None:
-    """Chunks checked by the workers, in file order: their problems recorded, members found on
-    the register noted (and judged against the importer's scope), valid rows staged."""
+def _check_and_stage(staged: st.StagedFile, ctx: ImportContext, meter, by_join: bool) -> None:
+    """Chunks checked by the workers, in file order: their problems recorded, valid rows
+    staged; unless the register is matched by a join afterwards, the members each chunk finds
+    on it are noted (and judged against the importer's scope)."""
 
     def counted(chunks):
         for chunk in chunks:
@@ -165,16 +204,53 @@ def _check_and_stage(staged: st.StagedFile, ctx: ImportContext, meter) -> None:
             for text, keys, errors in checked:
                 for number, column, message in errors:
                     ctx.error(SHEET, number, column, message)
-                existing = load_existing(
-                    pii.hash_aliases([k[2] for k in keys], [k[1] for k in keys])
-                )
-                report_registered_elsewhere(((k[0], k[1]) for k in keys), existing, ctx)
                 st.copy_text(STAGED_TABLE, STAGED_COLUMNS, text)
-                st.copy_rows(REGISTERED_TABLE, ("id_hash",), ((h,) for h in existing))
+                if not by_join:
+                    _note_registered(keys, ctx)
                 if st.too_many_issues(ctx, SHEET):
                     break
     finally:
         _CHECKING.clear()
+
+
+def _note_registered(keys: list[tuple[int, str, str]], ctx: ImportContext) -> None:
+    """(During a key rotation) the members of one chunk's (row, ID hash, ID number) found on
+    the register by any key's hash: judged against the scope, noted for `_mark_registered`."""
+    existing = load_existing(pii.hash_aliases([k[2] for k in keys], [k[1] for k in keys]))
+    report_registered_elsewhere(((k[0], k[1]) for k in keys), existing, ctx)
+    st.copy_rows(REGISTERED_TABLE, ("id_hash",), ((h,) for h in existing))
+
+
+def _known_batches() -> Iterator[MemberPlan]:
+    """The staged rows of members on the register, a batch at a time, with those members as
+    the register holds them (their posts in their own branch), read in the same query."""
+    staged = ", ".join(f"s.{column}" for column in STAGED_COLUMNS)
+    if not _hashes_are_current():
+        for batch in st.fetch_batches(
+            f"SELECT {staged} FROM {STAGED_TABLE} s WHERE s.existing ORDER BY s.n"
+        ):
+            rows = [_member_row(values) for values in batch]
+            yield MemberPlan(rows, load_existing(pii.hash_aliases(r.data.id_number for r in rows)))
+        return
+    width = len(STAGED_COLUMNS)
+    for batch in st.fetch_batches(
+        f"""SELECT {staged}, m.id, m.id_hash, m.name, m.gender, m.birth_date, m.join_date,
+            m.member_type, m.organization_id, m.phone_enc, o.path, o.code,
+            ARRAY(SELECT p.post FROM members_memberpost p
+                WHERE p.member_id = m.id AND p.organization_id = m.organization_id)
+        FROM {STAGED_TABLE} s JOIN members_member m ON m.id_hash = s.id_hash
+            JOIN orgs_organization o ON o.id = m.organization_id
+        WHERE s.existing ORDER BY s.n"""
+    ):
+        yield MemberPlan(
+            [_member_row(values[:width]) for values in batch],
+            {
+                values[width + 1]: ExistingMember(
+                    *values[width:-1], posts=tuple(sorted(values[-1]))
+                )
+                for values in batch
+            },
+        )
 
 
 def _apply_known(ctx: ImportContext) -> SheetResult:
@@ -182,13 +258,8 @@ def _apply_known(ctx: ImportContext) -> SheetResult:
     (compare, update, transfer with history, posts, audit), chunk by chunk."""
     total = SheetResult()
     rowwise = MemberSheet()
-    for batch in st.fetch_batches(
-        f"SELECT {', '.join(STAGED_COLUMNS)} FROM {STAGED_TABLE} WHERE existing ORDER BY n"
-    ):
-        rows = [_member_row(values) for values in batch]
-        ctx.state[SHEET] = MemberPlan(
-            rows, load_existing(pii.hash_aliases(r.data.id_number for r in rows))
-        )
+    for plan in _known_batches():
+        ctx.state[SHEET] = plan
         done = rowwise.apply(ctx)
         total.created += done.created
         total.updated += done.updated
@@ -287,14 +358,14 @@ def _staged_line(row: MemberRow) -> str:
             "f",  # existing: found on the register later, by the main process
             d.id_number,
             to_json(after),
+            d.phone,  # compared with a registered member's (their ciphertexts never match)
         )
     )
 
 
 def _member_row(values: tuple) -> MemberRow:
-    n, id_hash, _id_enc, name, gender, birth, join, kind, org_code, posts, phone_enc = values[:11]
+    n, id_hash, _id_enc, name, gender, birth, join, kind, org_code, posts = values[:10]
     id_number = values[STAGED_COLUMNS.index("id_number")]
-    data = MemberData(
-        id_number, name, gender, birth, join, kind, tuple(posts), pii.decrypt(phone_enc)
-    )
+    phone = values[STAGED_COLUMNS.index("phone")]
+    data = MemberData(id_number, name, gender, birth, join, kind, tuple(posts), phone)
     return MemberRow(n, data, org_code, id_hash)

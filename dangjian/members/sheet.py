@@ -168,6 +168,9 @@ def _placement_error(info, org_code: str) -> str | None:
     return None
 
 
+REGISTERED_ELSEWHERE = "该身份证号已在其他组织登记，请由上级组织办理组织关系转接"
+
+
 def report_registered_elsewhere(
     rows: Iterable[tuple[int, str]], existing: dict[str, ExistingMember], ctx
 ) -> None:
@@ -179,12 +182,7 @@ def report_registered_elsewhere(
     for number, id_hash in rows:
         ex = existing.get(id_hash)
         if ex and not ex.org_path.startswith(scope.path):
-            ctx.error(
-                SHEET,
-                number,
-                "身份证号",
-                "该身份证号已在其他组织登记，请由上级组织办理组织关系转接",
-            )
+            ctx.error(SHEET, number, "身份证号", REGISTERED_ELSEWHERE)
 
 
 class MemberSheet(SheetImporter):

@@ -10,6 +10,7 @@ from django.core.management import CommandError, call_command
 from openpyxl import load_workbook
 
 from dangjian.accounts.models import AuditEntry
+from dangjian.core import pii
 from dangjian.core.idcard import make_id_number
 from dangjian.imports.export import export_workbook
 from dangjian.imports.runner import run_import
@@ -270,6 +271,45 @@ def test_scoped_import_cannot_reach_outside_the_scope(tmp_path, tree, members):
     )
     assert inside.ok, inside.issues
     assert Organization.objects.get(code="N2").parent == tree.a
+
+
+def _row_of(member, org: str, **overrides) -> list:
+    """A 党员 row for a member already on the register."""
+    fields = {
+        "身份证号": pii.decrypt(member.id_enc),
+        "姓名": member.name,
+        "性别": member.gender,
+        "出生日期": member.birth_date.isoformat(),
+        "入党日期": member.join_date.isoformat(),
+        "党员类型": member.member_type,
+        "手机号": pii.decrypt(member.phone_enc),
+    }
+    return member_row(0, org, **{**fields, **overrides})
+
+
+@pytest.mark.parametrize("source", ["xlsx", "csv"])
+def test_scoped_import_cannot_take_a_member_registered_outside_it(tmp_path, tree, members, source):
+    """A member registered outside the importer's subtree is transferred by a higher
+    organization, never by the import (read in memory, or streamed on PostgreSQL)."""
+    rows = [
+        _row_of(members.a1[1], "A1", 姓名="改了名字"),
+        _row_of(members.t1[0], "A1"),
+        member_row(90, "A2"),
+        _row_of(members.t1[1], "A2"),
+    ]
+    write = write_xlsx if source == "xlsx" else write_csv_dir
+    before = snapshot()
+    outcome = run_import(write(tmp_path / f"in.{source}", None, rows), scope_root=tree.a)
+    assert not outcome.ok
+    assert [(i.sheet, i.row, i.column, i.message) for i in outcome.issues] == [
+        ("党员", row, "身份证号", "该身份证号已在其他组织登记，请由上级组织办理组织关系转接")
+        for row in (3, 5)
+    ]
+    assert snapshot() == before
+    inside = run_import(write(tmp_path / f"ok.{source}", None, rows[:1]), scope_root=tree.a)
+    assert inside.ok, inside.issues
+    assert inside.results["党员"].updated == 1
+    assert Member.objects.get(pk=members.a1[1].pk).name == "改了名字"
 
 
 def test_dissolving_is_not_undone_by_import(tmp_path, tree):
