@@ -14,6 +14,16 @@ from collections.abc import Collection
 from dangjian.core.errors import BusinessError
 
 _DATE_TEXT = re.compile(r"^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?$")
+_COMPACT_DATE = re.compile(r"^(\d{4})(\d{2})(\d{2})$")  # 20200102, as many forms write dates
+# Full-width ASCII (！ to ～) and the ideographic space, as a Chinese input method types them.
+_HALF_WIDTH = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)} | {0x3000: " "}
+
+
+def fold_width(text: str) -> str:
+    """`text` with full-width letters, digits and signs (（１）, ２０２０－０１－０２) made
+    half-width. Only for values that are codes, numbers, dates or fixed terms: names are kept
+    as typed."""
+    return text.translate(_HALF_WIDTH)
 
 
 def as_text(value: object, label: str, *, required: bool = True, max_length: int = 100) -> str:
@@ -60,7 +70,8 @@ def as_count(value: object, label: str) -> int:
 
 
 def as_date(value: object, label: str, *, required: bool = True) -> dt.date | None:
-    """A date from an Excel date cell or YYYY-MM-DD text (also YYYY/MM/DD, YYYY年M月D日)."""
+    """A date from an Excel date cell or YYYY-MM-DD text (also YYYY/MM/DD, YYYY年M月D日,
+    YYYYMMDD, and any of them typed full-width)."""
     if type(value) is str and len(value) == 10 and value[4] == "-" == value[7]:
         try:  # YYYY-MM-DD as most files write it; anything else is read below
             return dt.date.fromisoformat(value)
@@ -70,14 +81,16 @@ def as_date(value: object, label: str, *, required: bool = True) -> dt.date | No
         return value.date()
     if isinstance(value, dt.date):
         return value
-    text = "" if value is None else str(value).strip()
+    if isinstance(value, float) and value.is_integer():  # 20200102 in a number cell
+        value = int(value)
+    text = "" if value is None else fold_width(str(value)).strip()
     if not text:
         if required:
             raise BusinessError(f"{label}不能为空")
         return None
     if " " in text:  # "2020-01-02 00:00:00" as written by some tools
         text = text.split(" ", 1)[0]
-    match = _DATE_TEXT.match(text)
+    match = _DATE_TEXT.match(text) or _COMPACT_DATE.match(text)
     if not match:
         raise BusinessError(f"{label}格式应为 YYYY-MM-DD，实际为 “{text}”")
     try:
@@ -87,9 +100,18 @@ def as_date(value: object, label: str, *, required: bool = True) -> dt.date | No
 
 
 def as_choice(value: object, label: str, choices: Collection[str]) -> str:
-    """One of a fixed set of values; the error lists them in the order given."""
+    """One of a fixed set of values, returned as the set spells it: a value that differs only
+    in full- or half-width signs or in spaces (县（市区） for 县(市区)) is that choice. The error
+    lists the choices in the order given."""
     text = as_text(value, label, max_length=50)
-    if text not in choices:
-        allowed = "、".join(choices)
-        raise BusinessError(f"未知的{label} “{text}”，应为：{allowed}")
-    return text
+    if text in choices:
+        return text
+    matches = [choice for choice in choices if _loose(choice) == _loose(text)]
+    if len(matches) == 1:
+        return matches[0]
+    allowed = "、".join(choices)
+    raise BusinessError(f"未知的{label} “{text}”，应为：{allowed}")
+
+
+def _loose(text: str) -> str:
+    return "".join(fold_width(text).split())

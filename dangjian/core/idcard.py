@@ -12,6 +12,8 @@ import operator
 import re
 from dataclasses import dataclass
 
+from dangjian.core.cells import fold_width
+
 _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _CHECK_CHARS = "10X98765432"
 _SHAPE = re.compile(r"^[1-9]\d{16}[\dX]$")
@@ -40,8 +42,9 @@ def check_digit(first17: str) -> str:
 
 
 def normalize(raw: object) -> str:
-    """Strip spaces and upper-case a trailing x, as people type it."""
-    return str(raw if raw is not None else "").strip().replace(" ", "").upper()
+    """Strip spaces, make full-width digits half-width and upper-case a trailing x, as people
+    type it."""
+    return fold_width(str(raw if raw is not None else "")).replace(" ", "").strip().upper()
 
 
 def parse_id_number(raw: object) -> IdCard:

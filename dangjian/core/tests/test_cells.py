@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as hs
 
-from dangjian.core.cells import as_date
+from dangjian.core.cells import as_choice, as_date, fold_width
 from dangjian.core.errors import BusinessError
 
 _chars = hs.sampled_from("0123456789０９x /年")
@@ -51,3 +51,30 @@ def test_text_of_the_iso_length_reads_as_the_general_rules_read_it(year, month, 
 )
 def test_dates_and_their_reasons(value, expected):
     assert _read(value) == expected
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["２０２０－０１－０２", "20200102", 20200102.0, "２０２０年１月２日", "2020/01/02　"],
+)
+def test_dates_typed_full_width_or_without_separators(value):
+    assert as_date(value, "出生日期") == dt.date(2020, 1, 2)
+
+
+def test_compact_dates_must_be_real():
+    assert _read("20200230") == "出生日期 “20200230” 不是真实的日期"
+    assert _read("2020012") == "出生日期格式应为 YYYY-MM-DD，实际为 “2020012”"
+
+
+@pytest.mark.parametrize("typed", ["县（市区）", "县 (市区)", "县(市区)", "　县（市区）　"])
+def test_a_choice_typed_with_full_width_signs_or_spaces_is_that_choice(typed):
+    assert as_choice(typed, "组织类别", ["县(市区)", "县(市区)直部门", "村"]) == "县(市区)"
+
+
+def test_a_loose_match_of_two_choices_is_unknown():
+    with pytest.raises(BusinessError, match="未知的组织类别 “县（市区）”"):
+        as_choice("县（市区）", "组织类别", ["县(市区)", "县 (市区)"])
+
+
+def test_fold_width_keeps_chinese_text():
+    assert fold_width("张三（１号）ＡＢ　ｘ") == "张三(1号)AB x"

@@ -64,3 +64,12 @@ def test_lower_case_x_is_accepted_and_masking_hides_the_middle():
     assert with_x is not None
     assert parse_id_number(with_x.lower()).number == with_x
     assert mask_id_number(with_x) == with_x[:6] + "*" * 8 + with_x[-4:]
+
+
+def test_full_width_digits_and_spaces_are_read_as_typed_by_an_input_method():
+    number = make_id_number("110101", dt.date(1990, 5, 6), 3, MALE)
+    full_width = "　" + number[:6] + " " + number[6:].translate(_FULL_WIDTH) + "　"
+    assert parse_id_number(full_width).number == number
+
+
+_FULL_WIDTH = {ord(c): ord(c) + 0xFEE0 for c in "0123456789X"}

@@ -207,6 +207,35 @@ def test_id_number_stored_by_excel_as_a_number_is_explained(tmp_path):
     assert any("数字" in i.message and i.column == "身份证号" for i in outcome.issues)
 
 
+_FULL_WIDTH = {code: code + 0xFEE0 for code in range(0x21, 0x7F)}
+
+
+def _typed_full_width(text: str) -> str:
+    """`text` as a Chinese input method in full-width mode types it."""
+    return text.translate(_FULL_WIDTH)
+
+
+@pytest.mark.parametrize(("write", "name"), [(write_xlsx, "typed.xlsx"), (write_csv_dir, "typed")])
+def test_values_typed_full_width_import_as_their_half_width_terms(tmp_path, write, name):
+    orgs = [row[:] for row in ORGS]
+    orgs[0][4] = "县（市区）"
+    members = good_members()
+    for row in members[:3]:
+        for column in (0, 3, 4, 8):  # 身份证号, 出生日期, 入党日期, 手机号
+            row[column] = _typed_full_width(row[column])
+    members[3][3] = members[3][3].replace("-", "")  # 19650405
+    outcome = run_import(write(tmp_path / name, orgs, members))
+    assert outcome.ok, outcome.issues
+    assert Organization.objects.get(code="R").category.name == "县(市区)"
+    plain = good_members()
+    first = Member.objects.get(id_hash=pii.lookup_hash(plain[0][0]))
+    assert first.phone_masked == plain[0][8][:3] + "****" + plain[0][8][-4:]
+    assert first.birth_date.isoformat() == plain[0][3]
+    again = run_import(write_xlsx(tmp_path / "plain.xlsx", ORGS, plain))
+    assert again.results["组织"].unchanged == 6
+    assert again.results["党员"].unchanged == 20
+
+
 def test_import_moves_a_subtree_and_transfers_a_member(tmp_path):
     assert run_import(write_xlsx(tmp_path / "good.xlsx", ORGS, good_members())).ok
     moved = [r[:] for r in ORGS]
