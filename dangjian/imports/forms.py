@@ -64,7 +64,7 @@ class UploadForm(forms.Form):
     file = forms.FileField(
         label="工作簿（.xlsx）",
         widget=forms.ClearableFileInput({"class": "form-control", "accept": ".xlsx"}),
-        help_text="工作表名为“组织”“党员”，列与模板一致。任何一行有错则整个文件不导入。",
+        help_text="工作表名与列见下方说明，可先下载空白模板。任何一行有错则整个文件不导入。",
         error_messages={
             "required": "请选择要导入的工作簿",
             "empty": "上传的文件是空的",

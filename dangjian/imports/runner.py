@@ -31,7 +31,7 @@ from dangjian.imports.registry import (
     get_sheet,
     registered_sheets,
 )
-from dangjian.imports.sources import SheetData, read_source
+from dangjian.imports.sources import SheetData, clean_header, read_source
 from dangjian.imports.staging import Meter, header_issues
 from dangjian.imports.streaming import StreamingSheet, registered_streaming, streams
 
@@ -56,15 +56,33 @@ class _Rejected(Exception):
     """Raised inside the transaction to roll it back when validation failed."""
 
 
+# A sheet's header may sit under a title of up to this many rows (附件1, 表名, 填报单位…).
+TITLE_ROWS = 5
+
+
+def _header_and_rows(sheet: SheetData, columns: tuple[str, ...]) -> tuple[list[str], list]:
+    """The header is row 1 or, when row 1 lacks some of `columns`, the first of the next
+    TITLE_ROWS non-empty rows that holds them all (officers' workbooks put a title above the
+    table); the data rows are those below it."""
+    if all(column in sheet.header for column in columns):
+        return sheet.header, sheet.rows
+    for index, (_number, cells) in enumerate(sheet.rows[:TITLE_ROWS]):
+        header = clean_header(cells)
+        if all(column in header for column in columns):
+            return header, sheet.rows[index + 1 :]
+    return sheet.header, sheet.rows
+
+
 def _rows_for(
     sheet: SheetData, columns: tuple[str, ...], ctx: ImportContext
 ) -> list[SourceRow] | None:
-    if not header_issues(sheet.name, sheet.header, columns, ctx):
+    header, data = _header_and_rows(sheet, columns)
+    if not header_issues(sheet.name, header, columns, ctx):
         return None
-    positions = {column: sheet.header.index(column) for column in columns}
-    width = len(sheet.header)
+    positions = {column: header.index(column) for column in columns}
+    width = len(header)
     rows = []
-    for number, cells in sheet.rows:
+    for number, cells in data:
         if len(cells) < width:
             cells = list(cells) + [None] * (width - len(cells))
         rows.append(SourceRow(number, {c: cells[i] for c, i in positions.items()}))

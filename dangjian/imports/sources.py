@@ -21,7 +21,7 @@ class SheetData:
     rows: list[tuple[int, list[Any]]] = field(default_factory=list)
 
 
-def _clean_header(cells: list[Any]) -> list[str]:
+def clean_header(cells: list[Any]) -> list[str]:
     return [("" if c is None else str(c)).strip().lstrip("\ufeff") for c in cells]
 
 
@@ -46,7 +46,7 @@ def read_xlsx(path: Path) -> list[SheetData]:
         if not table:
             sheets.append(SheetData(name.strip(), []))
             continue
-        data = SheetData(name.strip(), _clean_header(list(table[0])))
+        data = SheetData(name.strip(), clean_header(list(table[0])))
         for index, cells in enumerate(table[1:], start=2):
             if not _is_blank(cells):
                 data.rows.append((index, [None if c == "" else c for c in cells]))
@@ -65,7 +65,7 @@ def read_csv_dir(directory: Path, skip: frozenset[str] = frozenset()) -> list[Sh
             with path.open(encoding="utf-8-sig", newline="") as handle:
                 reader = csv.reader(handle)
                 header = next(reader, [])
-                data = SheetData(path.stem, _clean_header(header))
+                data = SheetData(path.stem, clean_header(header))
                 for index, cells in enumerate(reader, start=2):
                     if not _is_blank(cells):
                         data.rows.append((index, [c or None for c in cells]))

@@ -19,7 +19,7 @@ from dangjian.imports.export import export_workbook
 from dangjian.imports.forms import UploadForm
 from dangjian.imports.models import ImportRun
 from dangjian.imports.registry import registered_sheets
-from dangjian.imports.runner import run_import
+from dangjian.imports.runner import TITLE_ROWS, run_import
 from dangjian.orgs.querysets import is_jurisdiction_root
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -84,6 +84,7 @@ def page(request):
         "form": form,
         "runs": _runs_for(request.user)[:20],
         "sheets": registered_sheets(),
+        "title_rows": TITLE_ROWS,
     }
     return render(request, "imports/page.html", context)
 

@@ -7,7 +7,7 @@ import io
 
 import pytest
 from django.core.management import CommandError, call_command
-from openpyxl import load_workbook
+from openpyxl import Workbook, load_workbook
 
 from dangjian.accounts.models import AuditEntry
 from dangjian.core import pii
@@ -16,7 +16,9 @@ from dangjian.imports.export import export_workbook
 from dangjian.imports.runner import run_import
 from dangjian.imports.tests.workbooks import write_csv_dir, write_xlsx
 from dangjian.members.models import Member, MemberPost, MemberTransfer
+from dangjian.members.sheet import COLUMNS as MEMBER_COLUMNS
 from dangjian.orgs.models import Organization, OrgEvent
+from dangjian.orgs.sheet import COLUMNS as ORG_COLUMNS
 
 pytestmark = pytest.mark.django_db
 
@@ -197,6 +199,51 @@ def test_missing_column_is_reported_on_the_header_row(tmp_path):
     outcome = run_import(directory)
     assert not outcome.ok
     assert any(i.row == 1 and i.column == "组织类型" for i in outcome.issues)
+
+
+def _workbook_under(leading: list[list], members: list[list]) -> Workbook:
+    """A workbook whose 组织 and 党员 tables sit below the rows `leading` (a title)."""
+    workbook = Workbook()
+    workbook.remove(workbook.active)
+    for name, columns, rows in (("组织", ORG_COLUMNS, ORGS), ("党员", MEMBER_COLUMNS, members)):
+        sheet = workbook.create_sheet(name)
+        for row in leading:
+            sheet.append(row)
+        sheet.append(list(columns))
+        for row in rows:
+            sheet.append(row)
+    return workbook
+
+
+def test_a_title_above_the_header_is_skipped_and_rows_keep_their_excel_numbers(tmp_path):
+    members = good_members()
+    members[1][4] = "2999-01-01"  # 入党日期 of the member on Excel row 6
+    title = [
+        ["附件1：测试县党组织和党员信息表"],
+        ["填报单位：县委组织部", None, "填报日期：2026-11-01"],
+        [],
+    ]
+    workbook = _workbook_under(title, members)
+    workbook["党员"].merge_cells(start_row=1, start_column=1, end_row=1, end_column=9)
+    workbook.save(tmp_path / "titled.xlsx")
+    outcome = run_import(tmp_path / "titled.xlsx")
+    assert [(i.sheet, i.row, i.column) for i in outcome.issues] == [("党员", 6, "入党日期")]
+    _workbook_under(title, good_members()).save(tmp_path / "titled.xlsx")
+    outcome = run_import(tmp_path / "titled.xlsx")
+    assert outcome.ok, outcome.issues
+    assert outcome.results["组织"].created == 6
+    assert outcome.results["党员"].created == 20
+
+
+def test_a_header_further_down_than_a_title_is_missing_columns(tmp_path):
+    _workbook_under([["说明"]] * 6, good_members()).save(tmp_path / "deep.xlsx")
+    outcome = run_import(tmp_path / "deep.xlsx")
+    assert not outcome.ok
+    assert {(i.sheet, i.row, i.column) for i in outcome.issues} >= {
+        ("组织", 1, "组织编码"),
+        ("党员", 1, "身份证号"),
+    }
+    assert Organization.objects.count() == 0
 
 
 def test_id_number_stored_by_excel_as_a_number_is_explained(tmp_path):
