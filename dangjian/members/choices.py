@@ -33,7 +33,7 @@ class Post(models.TextChoices):
 POSTS = frozenset(Post.values)
 # Posts that make a person part of the branch committee (支部委员会), shown on the org page.
 POST_ORDER = {value: index for index, value in enumerate(Post.values)}
-POST_SEPARATORS = ("、", ",", "，", ";", "；", "/", " ")
+POST_SEPARATORS = ("、", ",", "，", ";", "；", "/", " ", "兼")
 
 # 党章: members must be at least 18 when they join.
 MIN_JOIN_AGE = 18

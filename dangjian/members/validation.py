@@ -78,14 +78,32 @@ def clean_phone(value: object) -> str:
     return text
 
 
+# A post named with the organization it is held in (支部书记, 党委副书记) is that post: it is
+# always held in the member's own organization. 纪律检查委员 is the full name of 纪检委员.
+_POST_PREFIXES = ("党支部", "党总支", "党委", "党组", "支部", "总支")
+_POST_ALIASES = {"纪律检查委员": "纪检委员", "小组长": "党小组长", "党小组组长": "党小组长"}
+
+
+def _canonical_post(text: str) -> str:
+    """The post `text` names, or `text` itself when it names none (reported as unknown)."""
+    for prefix in ("", *_POST_PREFIXES):
+        if text.startswith(prefix):
+            post = text[len(prefix) :]
+            post = _POST_ALIASES.get(post, post)
+            if post in POSTS:
+                return post
+    return text
+
+
 def clean_posts(value: object) -> tuple[str, ...]:
-    """党内职务: empty, or known posts separated by 、 or commas."""
+    """党内职务: empty, or known posts separated by 、, commas or 兼 (书记兼组织委员); a post
+    may be named with its organization (支部书记)."""
     if value is None or value == "":  # most members hold no post
         return ()
     text = as_text(value, "党内职务", required=False, max_length=100)
     for sep in POST_SEPARATORS[1:]:
         text = text.replace(sep, POST_SEPARATORS[0])
-    posts = [p for p in text.split(POST_SEPARATORS[0]) if p and p != "无"]
+    posts = [_canonical_post(p) for p in text.split(POST_SEPARATORS[0]) if p and p != "无"]
     unknown = [p for p in posts if p not in POSTS]
     if unknown:
         allowed = "、".join(sorted(POSTS, key=POST_ORDER.get))
