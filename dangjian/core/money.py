@@ -7,7 +7,9 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from dangjian.core.errors import BusinessError
 
-MAX_FEN = 100_000_000_00  # 1 亿元: larger amounts are typing mistakes
+# 1000 万元: larger amounts are typing mistakes (and a column of fen holds at most 2^31 - 1,
+# ≈ 2147 万元, on PostgreSQL).
+MAX_FEN = 10_000_000_00
 _YUAN = re.compile(r"^-?\d+(\.\d+)?$")
 
 
@@ -35,7 +37,7 @@ def yuan_to_fen(value: object, label: str, *, required: bool = True) -> int | No
     if fen != fen.to_integral_value():
         raise BusinessError(f"{label}最多两位小数，实际为 “{value}”")
     if fen > MAX_FEN:
-        raise BusinessError(f"{label}数值过大")
+        raise BusinessError(f"{label}数值过大（不能超过 1000 万元）")
     return int(fen)
 
 

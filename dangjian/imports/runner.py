@@ -144,6 +144,10 @@ def run_import(
             known = "、".join(imp.sheet for imp in registered_sheets())
             outcome.warnings.append(f"已忽略工作表“{sheet.name}”（可导入的工作表：{known}）")
             continue
+        if sheet.broken is not None:
+            row, reason = sheet.broken
+            ctx.error(sheet.name, row, "", reason)
+            continue
         rows = _rows_for(sheet, importer.columns, ctx)
         if rows is not None:
             plan.append((importer, rows))
@@ -176,6 +180,9 @@ def run_import(
                     say(f"校验“{importer.sheet}” {len(rows)} 行")
                     importer.validate(rows, ctx)
             if ctx.issues:
+                for importer, rows in steps:
+                    if isinstance(rows, Path) and staged.get(importer.sheet) is not None:
+                        importer.validate_rejected(staged[importer.sheet], ctx)
                 raise _Rejected
             checks_references_at_end = bool(streamed) and references.skip_row_checks()
             for importer, rows in steps:

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import csv
+import io
+from collections.abc import Iterator
 from dataclasses import dataclass, field
+from itertools import chain
 from pathlib import Path
 from typing import Any
 
@@ -14,11 +17,21 @@ from dangjian.core.errors import BusinessError
 
 @dataclass
 class SheetData:
-    """Header and data rows of one sheet, with the sheet's own row numbers."""
+    """Header and data rows of one sheet, with the sheet's own row numbers; `broken` is
+    (row, reason) when the file cannot be read as a table (its rows are then left out)."""
 
     name: str
     header: list[str]
     rows: list[tuple[int, list[Any]]] = field(default_factory=list)
+    broken: tuple[int, str] | None = None
+
+
+def not_utf8(path: Path) -> str:
+    return f"{path.name} 不是 UTF-8 编码的 CSV 文件，请另存为 UTF-8"
+
+
+# A NUL character is never typed: a CSV file holding one was damaged (or is not text).
+NUL_IN_ROW = "该行含有空字符（NUL），文件可能已损坏，请检查后重新另存为 CSV"
 
 
 def clean_header(cells: list[Any]) -> list[str]:
@@ -63,16 +76,38 @@ def read_csv_dir(directory: Path, skip: frozenset[str] = frozenset()) -> list[Sh
             continue
         try:
             with path.open(encoding="utf-8-sig", newline="") as handle:
-                reader = csv.reader(handle)
-                header = next(reader, [])
-                data = SheetData(path.stem, clean_header(header))
-                for index, cells in enumerate(reader, start=2):
-                    if not _is_blank(cells):
-                        data.rows.append((index, [c or None for c in cells]))
+                text = handle.read()
         except UnicodeDecodeError:
-            raise BusinessError(f"{path.name} 不是 UTF-8 编码的 CSV 文件，请另存为 UTF-8") from None
+            raise BusinessError(not_utf8(path)) from None
+        reader = csv.reader(io.StringIO(text, newline=""))
+        header = next(reader, [])
+        data = SheetData(path.stem, clean_header(header))
+        if "\x00" in text:
+            data.broken = (first_row_with_nul(reader, [header]), NUL_IN_ROW)
+        else:
+            for index, cells in enumerate(reader, start=2):
+                if not _is_blank(cells):
+                    data.rows.append((index, [c or None for c in cells]))
         sheets.append(data)
     return sheets
+
+
+def file_has_nul(path: Path) -> bool:
+    """Whether the file holds a NUL byte (read in pieces: a province's file in a blink)."""
+    with path.open("rb") as handle:
+        while piece := handle.read(1 << 20):
+            if b"\x00" in piece:
+                return True
+    return False
+
+
+def first_row_with_nul(rest: Iterator[list[str]], read: list[list[str]]) -> int:
+    """The number of the first record holding a NUL: of those `read` already (from row 1),
+    then of the `rest` of the file."""
+    for number, cells in enumerate(chain(read, rest), start=1):
+        if any("\x00" in cell for cell in cells):
+            return number
+    return 1
 
 
 def read_source(path: Path, skip: frozenset[str] = frozenset()) -> list[SheetData]:

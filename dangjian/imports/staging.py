@@ -23,6 +23,7 @@ from django.conf import settings
 from django.db import DatabaseError, connection, transaction
 
 from dangjian.imports.registry import ImportContext, SourceRow
+from dangjian.imports.sources import NUL_IN_ROW, file_has_nul, first_row_with_nul, not_utf8
 
 CHUNK_BYTES = 4 << 20
 FETCH_ROWS = 20000
@@ -214,6 +215,10 @@ def _is_blank_line_error(exc: psycopg.Error) -> bool:
 
 
 def _copy_message(exc: Exception, line: int | None) -> str:
+    if isinstance(exc, psycopg.errors.CharacterNotInRepertoire) and (
+        "0x00" in str(exc.diag.message_primary or "")
+    ):
+        return NUL_IN_ROW
     if isinstance(
         exc,
         psycopg.errors.CharacterNotInRepertoire
@@ -378,9 +383,17 @@ def csv_chunks(
 ) -> Iterator[RawChunk]:
     """A CSV file read in chunks of at most `size` rows as the row-by-row reader would give
     them (blank rows skipped but counted; `RawChunk.source_rows` makes empty cells None);
-    nothing when a column is missing."""
+    nothing when a column is missing. A record holding a NUL is named and ends the reading
+    (the row-by-row reader reads no row of such a file)."""
     header = read_header(path)
     if not header_issues(sheet, header, columns, ctx):
+        return
+    if file_has_nul(path):
+        try:
+            with path.open(encoding="utf-8-sig", newline="") as handle:
+                ctx.error(sheet, first_row_with_nul(csv.reader(handle), []), "", NUL_IN_ROW)
+        except UnicodeDecodeError:
+            ctx.error(sheet, 0, "", not_utf8(path))
         return
     positions = {c: header.index(c) for c in columns}
     width = len(header)
@@ -404,7 +417,7 @@ def csv_chunks(
                             sheet, handle.buffer.tell() if hasattr(handle, "buffer") else 0, total
                         )
         except UnicodeDecodeError:
-            ctx.error(sheet, 0, "", f"{path.name} 不是 UTF-8 编码的 CSV 文件，请另存为 UTF-8")
+            ctx.error(sheet, 0, "", not_utf8(path))
             return
         if batch:
             yield RawChunk(positions, batch)

@@ -44,6 +44,12 @@ class StreamingSheet(ABC):
         """Record every bad row in ctx; never writes to the product's tables."""
 
     @abstractmethod
+    def validate_rejected(self, staged: StagedFile, ctx: ImportContext) -> None:
+        """Record the issues that the merge would find for free (repeated keys) when the
+        file is rejected anyway, by this sheet or another, so none goes unnamed. Called once
+        every sheet has been validated."""
+
+    @abstractmethod
     def apply(self, staged: StagedFile, ctx: ImportContext) -> SheetResult:
         """Merge the staged rows set-based; may record issues found only while merging."""
 

@@ -37,8 +37,9 @@ class DuesStream(LedgerStream):
         closed = v.closed_years()
         self._judge_odd_rows(staged, ctx, closed)
         self._judge_id_numbers(staged, ctx)
-        if ctx.issues:
-            self._report_duplicates(staged, ctx)
+
+    def validate_rejected(self, staged: st.StagedFile, ctx: ImportContext) -> None:
+        self._report_duplicates(staged, ctx)
 
     def parse(self, staged: st.StagedFile, ctx: ImportContext, closed) -> None:
         """Typed rows in `g`; rows not in the plain shape keep their raw cells for Python."""

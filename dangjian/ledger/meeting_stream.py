@@ -46,8 +46,9 @@ class MeetingStream(LedgerStream):
         self._judge_odd_rows(staged, ctx, directory, closed)
         self._judge_organizations(staged, ctx, directory)
         self._judge_roll_calls(staged, ctx)
-        if ctx.issues:
-            self._report_duplicates(staged, ctx)
+
+    def validate_rejected(self, staged: st.StagedFile, ctx: ImportContext) -> None:
+        self._report_duplicates(staged, ctx)
 
     def parse(self, staged: st.StagedFile, ctx: ImportContext, closed) -> None:
         c = staged.col

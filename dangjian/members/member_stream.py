@@ -127,6 +127,9 @@ class MemberStream(StreamingSheet):
         for n, first in dups:
             ctx.error(SHEET, n, "身份证号", duplicate_message(first))
 
+    def validate_rejected(self, staged: st.StagedFile, ctx: ImportContext) -> None:
+        """Nothing: `validate` names the ID numbers repeated across chunks in any case."""
+
     def apply(self, staged: st.StagedFile, ctx: ImportContext) -> SheetResult:
         """New members set-based, members already on the register row by row; the member
         counts are recomputed once."""

@@ -83,15 +83,26 @@ def test_bad_rows_get_the_same_issues_both_ways(tmp_path, settings, tree, member
         [a1[0], "", "10", "10"],
         [a1[1], f"{LAST_YEAR}-02", "5.", "10"],
         [a1[1], f"{LAST_YEAR}-03", ".5", "1.2.3"],
-        [a1[1], f"{LAST_YEAR}-04", "12345678", "0x10"],
+        [a1[1], f"{LAST_YEAR}-04", "12345678", "0x10"],  # both amounts refused
         [a1[1], f"{LAST_YEAR}-4", "10", "10"],  # odd shape, valid
         [a1[1], f" {LAST_YEAR}-08 ", "10 ", "10"],  # odd shape, valid
     ]
     streamed, rowwise = _both_ways(tmp_path, settings, {"党费": dues}, "bad")
     assert not streamed.ok and not rowwise.ok
     assert _issues(streamed) == _issues(rowwise)
-    assert len(streamed.issues) == 15
+    assert len(streamed.issues) == 16
     assert DuesPayment.objects.count() == 0
+
+
+def test_amounts_beyond_a_fen_column_are_issues_both_ways(tmp_path, settings, tree, members):
+    a1 = [m.id_number for m in members.a1]
+    dues = [*good_dues(members), [a1[0], f"{LAST_YEAR}-05", "22000000.0", "10"]]
+    streamed, rowwise = _both_ways(tmp_path, settings, {"党费": dues}, "huge")
+    assert (
+        _issues(streamed)
+        == _issues(rowwise)
+        == [["党费", 5, "应交金额", "应交金额数值过大（不能超过 1000 万元）"]]
+    )
 
 
 def test_bad_meetings_get_the_same_issues_both_ways(tmp_path, settings, tree, members):

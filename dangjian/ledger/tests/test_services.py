@@ -184,3 +184,12 @@ def test_money_parses_yuan_to_fen():
     assert yuan_to_fen("12.5", "x") == 1250
     assert yuan_to_fen(12.3, "x") == 1230
     assert yuan_to_fen("1,200.00元", "x") == 120000
+
+
+@pytest.mark.parametrize("value", ["10000000.01", "22000000.0", 22_000_000.0, "99999999.99"])
+def test_money_beyond_ten_million_yuan_is_refused(value):
+    """A fen column holds at most 2^31 - 1 (≈ 2147 万元) on PostgreSQL: a larger amount must be
+    a clear error before any write, never a database failure."""
+    assert yuan_to_fen("10000000", "x") == 10_000_000_00
+    with pytest.raises(BusinessError, match="应交金额数值过大（不能超过 1000 万元）"):
+        yuan_to_fen(value, "应交金额")

@@ -1,0 +1,108 @@
+"""The streamed ledger import against the row-by-row one on garbage (SPEC §5, §7): Hypothesis
+puts any text in some cells of good 组织生活 and 党费 CSV files (control characters, full-width
+digits, amounts and dates in odd shapes, repeated rows); both ways must give the same verdict
+and the same issues word for word, and a file that went through must write the same counts.
+
+PostgreSQL only (only there are CSV directories streamed). A deeper local run:
+DANGJIAN_FUZZ_EXAMPLES=200 pytest dangjian/ledger/tests/test_import_streaming_fuzz.py
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, note, settings
+from hypothesis import strategies as st
+
+from dangjian.imports.runner import run_import
+from dangjian.imports.streaming import streams
+from dangjian.ledger.tests.test_import_ledger import LAST_YEAR, csv_dir, good_dues, good_meetings
+
+pytestmark = [pytest.mark.django_db, pytest.mark.postgresql]
+
+EXAMPLES = int(os.environ.get("DANGJIAN_FUZZ_EXAMPLES", "10"))
+FUZZ = settings(
+    max_examples=EXAMPLES,
+    deadline=None,
+    derandomize=os.environ.get("DANGJIAN_FUZZ_RANDOM") is None,
+    database=None,
+    suppress_health_check=list(HealthCheck),
+)
+Y = str(LAST_YEAR)
+CELL = st.one_of(
+    st.text(max_size=16),
+    st.integers(min_value=-(10**12), max_value=10**12).map(str),
+    st.floats(allow_nan=True, allow_infinity=True).map(repr),
+    st.decimals(places=3, allow_nan=False, allow_infinity=False).map(str),
+    st.dates().map(str),
+    st.text(st.sampled_from(f"0123456789０９.,-/ 年月日元X\u3000{Y}"), max_size=14),
+    st.sampled_from(
+        [
+            "",
+            " ",
+            f"{Y}-01",
+            f"{Y}-1",
+            f"{Y}/01",
+            f"{Y}年1月",
+            f"{Y}-13",
+            f"{Y}-02-29",
+            f"{Y}0301",
+            f"２０{Y[2:]}－０３－０１",
+            "12.50",
+            "1,000",
+            "5元",
+            "-1",
+            "1e3",
+            "NaN",
+            "0.005",
+            "99999999.99",
+            "主题党日",
+            "党课",
+            "A1",
+            "T",
+            "x" * 201,
+        ]
+    ),
+)
+
+
+@st.composite
+def damaged_ledgers(draw, members) -> dict[str, list[list]]:
+    sheets = {"组织生活": good_meetings(), "党费": good_dues(members)}
+    for rows in sheets.values():
+        width = len(rows[0])
+        for _ in range(draw(st.integers(min_value=1, max_value=4))):
+            row = draw(st.integers(min_value=0, max_value=len(rows) - 1))
+            rows[row][draw(st.integers(min_value=0, max_value=width - 1))] = draw(CELL)
+        if draw(st.booleans()):
+            rows.append(rows[draw(st.integers(min_value=0, max_value=len(rows) - 1))][:])
+    return sheets
+
+
+def _issues(outcome) -> list[list]:
+    return [issue.as_list() for issue in outcome.issues]
+
+
+def test_garbage_gets_the_same_answer_streamed_and_row_by_row(settings, tree, members):
+    @FUZZ
+    @given(sheets=damaged_ledgers(members))
+    def check(sheets):
+        note(repr(sheets))
+        with tempfile.TemporaryDirectory() as folder:
+            directory = csv_dir(Path(folder) / "ledgers", sheets)
+            settings.IMPORT_STREAMING = True
+            assert streams(directory)
+            streamed = run_import(directory, dry_run=True)
+            settings.IMPORT_STREAMING = False
+            rowwise = run_import(directory, dry_run=True)
+        assert _issues(streamed) == _issues(rowwise)
+        assert streamed.ok == rowwise.ok
+        if streamed.ok:
+            assert {k: vars(r) for k, r in streamed.results.items()} == {
+                k: vars(r) for k, r in rowwise.results.items()
+            }
+
+    check()
