@@ -14,6 +14,7 @@ from dangjian.core import pii
 from dangjian.core.idcard import make_id_number
 from dangjian.imports.export import export_workbook
 from dangjian.imports.runner import run_import
+from dangjian.imports.sources import NUL_IN_ROW
 from dangjian.imports.tests.workbooks import write_csv_dir, write_xlsx
 from dangjian.members.models import Member, MemberPost, MemberTransfer
 from dangjian.members.sheet import COLUMNS as MEMBER_COLUMNS
@@ -244,6 +245,15 @@ def test_a_header_further_down_than_a_title_is_missing_columns(tmp_path):
         ("党员", 1, "身份证号"),
     }
     assert Organization.objects.count() == 0
+
+
+def test_a_csv_file_holding_a_nul_is_named_as_damaged_and_nothing_is_written(tmp_path):
+    members = good_members()
+    members[4][1] = "党员\x00四"
+    directory = write_csv_dir(tmp_path / "nul", ORGS, members)
+    outcome = run_import(directory)
+    assert [i.as_list() for i in outcome.issues] == [["党员", 6, "", NUL_IN_ROW]]
+    assert Organization.objects.count() == 0 and Member.objects.count() == 0
 
 
 def test_id_number_stored_by_excel_as_a_number_is_explained(tmp_path):
