@@ -4,7 +4,8 @@ The file is read in chunks; each chunk is checked by the row-by-row rules of
 `sheet.MemberSheet` (`sheet.check_rows`, so verdicts and messages are the same) in worker
 processes (`imports.parallel`), which also encrypt and mask the ID numbers and phones and
 write each new member's audit snapshot. The valid rows are staged in the database, and an ID
-number repeated across chunks is found in SQL. The staging keeps each row's checked ID number
+number repeated anywhere in the file is found in SQL (each named with the first row that holds
+it, as the row-by-row reader names it). The staging keeps each row's checked ID number
 and hash, so the directory's 党费 sheet need not check and hash them again; it is dropped
 before the import commits.
 
@@ -48,7 +49,6 @@ from dangjian.members.sheet import (
     check_rows,
     load_existing,
     member_snapshot,
-    report_registered_elsewhere,
 )
 from dangjian.members.signals import members_created
 from dangjian.members.validation import MemberData
@@ -78,7 +78,7 @@ STAGED_COLUMNS = (
 )
 STAGED_TABLE = "imp_stage_members"
 REGISTERED_TABLE = "imp_stage_members_registered"
-REPEATED_ACROSS_CHUNKS = "党员_repeated_across_chunks"  # ctx.state: staged ID hashes repeat
+REPEATED_ID_NUMBERS = "党员_repeated_id_numbers"  # ctx.state: staged ID hashes repeat
 # What the worker processes read besides their chunk, set before they are forked.
 _CHECKING: dict = {}
 
@@ -105,18 +105,18 @@ class MemberStream(StreamingSheet):
         )
         by_join = _hashes_are_current()
         if not by_join:
-            st.execute(f"CREATE UNLOGGED TABLE {REGISTERED_TABLE} (id_hash text)")
+            st.execute(f"CREATE UNLOGGED TABLE {REGISTERED_TABLE} (id_hash text, outside bool)")
         staged = st.StagedFile(SHEET, path, STAGED_TABLE, {})
         _check_and_stage(staged, ctx, meter, by_join)
         _mark_registered(ctx, by_join)
-        ctx.state[REPEATED_ACROSS_CHUNKS] = not _index_unique_id_hashes()
+        ctx.state[REPEATED_ID_NUMBERS] = not _index_unique_id_hashes()
         st.execute(f"ANALYZE {STAGED_TABLE}")
         ctx.state["党员_staged"] = STAGED_TABLE
         return staged
 
     def validate(self, staged: st.StagedFile, ctx: ImportContext) -> None:
-        """An ID number repeated in another chunk (each chunk found its own repeats)."""
-        if not ctx.state.pop(REPEATED_ACROSS_CHUNKS):
+        """Each row repeating the ID number of a row above it."""
+        if not ctx.state.pop(REPEATED_ID_NUMBERS):
             return
         dups = st.fetch_rows(
             f"""SELECT n, first FROM (
@@ -128,7 +128,7 @@ class MemberStream(StreamingSheet):
             ctx.error(SHEET, n, "身份证号", duplicate_message(first))
 
     def validate_rejected(self, staged: st.StagedFile, ctx: ImportContext) -> None:
-        """Nothing: `validate` names the ID numbers repeated across chunks in any case."""
+        """Nothing: `validate` names the repeated ID numbers in any case."""
 
     def apply(self, staged: st.StagedFile, ctx: ImportContext) -> SheetResult:
         """New members set-based, members already on the register row by row; the member
@@ -151,35 +151,44 @@ def _hashes_are_current() -> bool:
 
 def _mark_registered(ctx: ImportContext, by_join: bool) -> None:
     """Staged rows of members already on the register marked `existing`; a member registered
-    outside the importer's subtree is an error (`report_registered_elsewhere`'s rule)."""
+    outside the importer's subtree is an error (`report_registered_elsewhere`'s rule), named
+    on the first row that holds their ID number (a later one repeats it)."""
+    scope = ctx.scope_root.path if ctx.scope_root is not None else None
     if not by_join:  # the chunks noted them (`_note_registered`)
         st.execute(
             f"""UPDATE {STAGED_TABLE} s SET existing = true FROM {REGISTERED_TABLE} r
             WHERE r.id_hash = s.id_hash"""
         )
-        st.drop(REGISTERED_TABLE)
-        return
-    st.execute(
-        f"""UPDATE {STAGED_TABLE} s SET existing = true FROM members_member m
-        WHERE m.id_hash = s.id_hash"""
-    )
-    if ctx.scope_root is None:
-        return
-    outside = st.fetch_rows(
-        f"""SELECT s.n FROM {STAGED_TABLE} s JOIN members_member m ON m.id_hash = s.id_hash
+        outside = f"""SELECT s.n, s.id_hash FROM {STAGED_TABLE} s
+            JOIN {REGISTERED_TABLE} r ON r.id_hash = s.id_hash WHERE r.outside"""
+    else:
+        st.execute(
+            f"""UPDATE {STAGED_TABLE} s SET existing = true FROM members_member m
+            WHERE m.id_hash = s.id_hash"""
+        )
+        outside = f"""SELECT s.n, s.id_hash FROM {STAGED_TABLE} s
+            JOIN members_member m ON m.id_hash = s.id_hash
             JOIN orgs_organization o ON o.id = m.organization_id
-        WHERE NOT starts_with(o.path, %s) ORDER BY s.n LIMIT %s""",
-        (ctx.scope_root.path, st.MAX_LISTED_ROWS),
-    )
-    for (number,) in outside:
-        ctx.error(SHEET, number, "身份证号", REGISTERED_ELSEWHERE)
+            WHERE NOT starts_with(o.path, %(scope)s)"""
+    if scope is not None:
+        rows = st.fetch_rows(
+            f"""WITH outside AS MATERIALIZED ({outside}),
+            first AS (SELECT id_hash, min(n) AS n FROM {STAGED_TABLE}
+                WHERE id_hash IN (SELECT id_hash FROM outside) GROUP BY id_hash)
+            SELECT DISTINCT o.n FROM outside o JOIN first f USING (id_hash, n)
+            ORDER BY o.n LIMIT %(limit)s""",
+            {"scope": scope, "limit": st.MAX_LISTED_ROWS},
+        )
+        for (number,) in rows:
+            ctx.error(SHEET, number, "身份证号", REGISTERED_ELSEWHERE)
+    if not by_join:
+        st.drop(REGISTERED_TABLE)
 
 
 def _index_unique_id_hashes() -> bool:
-    """Index the staged rows by ID hash, uniquely when no ID number repeats (each chunk
-    found its own repeats): whether it could. Building the unique index answers whether
-    there are repeats across chunks as a by-product (sorting 3 M hashes again to look for
-    them cost 5 s at province size)."""
+    """Index the staged rows by ID hash, uniquely when no ID number repeats: whether it
+    could. Building the unique index answers whether there are repeats as a by-product
+    (sorting 3 M hashes again to look for them cost 5 s at province size)."""
     try:
         with transaction.atomic():
             st.execute(f"CREATE UNIQUE INDEX ON {STAGED_TABLE} (id_hash)")
@@ -218,10 +227,15 @@ def _check_and_stage(staged: st.StagedFile, ctx: ImportContext, meter, by_join: 
 
 def _note_registered(keys: list[tuple[int, str, str]], ctx: ImportContext) -> None:
     """(During a key rotation) the members of one chunk's (row, ID hash, ID number) found on
-    the register by any key's hash: judged against the scope, noted for `_mark_registered`."""
+    the register by any key's hash, noted for `_mark_registered` with whether they are
+    registered outside the importer's subtree."""
     existing = load_existing(pii.hash_aliases([k[2] for k in keys], [k[1] for k in keys]))
-    report_registered_elsewhere(((k[0], k[1]) for k in keys), existing, ctx)
-    st.copy_rows(REGISTERED_TABLE, ("id_hash",), ((h,) for h in existing))
+    scope = ctx.scope_root.path if ctx.scope_root is not None else ""
+    st.copy_rows(
+        REGISTERED_TABLE,
+        ("id_hash", "outside"),
+        ((h, not ex.org_path.startswith(scope)) for h, ex in existing.items()),
+    )
 
 
 def _known_batches() -> Iterator[MemberPlan]:
@@ -321,7 +335,9 @@ def _check_chunk(chunk: st.RawChunk) -> tuple[str, list[tuple[int, str, str]], l
     """A chunk checked by the rules of one row (in a worker process): its valid rows as COPY
     lines for the staging table, (row number, ID hash, ID number) of each, and the problems
     as (row, column, reason)."""
-    good, errors = check_rows(chunk.source_rows(), _CHECKING["directory"], _CHECKING["today"])
+    good, errors = check_rows(
+        chunk.source_rows(), _CHECKING["directory"], _CHECKING["today"], find_repeats=False
+    )
     text = "".join(map(_staged_line, good))
     return text, [(r.number, r.id_hash, r.data.id_number) for r in good], errors
 

@@ -127,11 +127,13 @@ def load_existing(aliases: dict[str, str]) -> dict[str, ExistingMember]:
 
 
 def check_rows(
-    rows: list[SourceRow], directory: dict, today
+    rows: list[SourceRow], directory: dict, today, *, find_repeats: bool = True
 ) -> tuple[list[MemberRow], list[tuple[int, str, str]]]:
     """The rows of the 党员 sheet that pass every rule of one row, and (row, column, reason) for
-    each problem found. Pure: `directory` is `org_directory`'s, so chunks of a large file can
-    be checked in other processes."""
+    each problem found, an ID number repeated in `rows` included unless `find_repeats` is
+    False (a streamed file's chunks leave them to one look over the whole file). Pure:
+    `directory` is `org_directory`'s, so chunks of a large file can be checked in other
+    processes."""
     good: list[MemberRow] = []
     errors: list[tuple[int, str, str]] = []
     seen: dict[str, int] = {}
@@ -149,7 +151,7 @@ def check_rows(
             continue
         if data is None:
             continue
-        if data.id_number in seen:
+        if find_repeats and data.id_number in seen:
             errors.append((row.number, "身份证号", f"身份证号与第{seen[data.id_number]}行重复"))
             continue
         seen[data.id_number] = row.number
