@@ -47,6 +47,13 @@ def normalize(raw: object) -> str:
     return fold_width(str(raw if raw is not None else "")).replace(" ", "").strip().upper()
 
 
+def whole_id_number(text: str) -> str | None:
+    """The ID number `text` is, typed whole (spaces, full-width digits or a lower-case x
+    allowed, the check digit not verified), or None: a search box finds a member by it."""
+    number = normalize(text)
+    return number if _SHAPE.match(number) else None
+
+
 def parse_id_number(raw: object) -> IdCard:
     """Validate an ID number and return what it encodes, or raise IdCardError."""
     number = normalize(raw)

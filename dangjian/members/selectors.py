@@ -7,6 +7,8 @@ from dataclasses import dataclass
 
 from django.db.models import QuerySet
 
+from dangjian.core import pii
+from dangjian.core.idcard import whole_id_number
 from dangjian.core.paths import path_to
 from dangjian.members.choices import MemberType, Post
 from dangjian.members.models import Member, MemberPost
@@ -17,7 +19,8 @@ from dangjian.orgs.models import Organization
 
 @dataclass
 class MemberFilters:
-    """The filters of the member list: text, branch code, subtree code, type, post."""
+    """The filters of the member list: name or whole ID number, branch code, subtree code,
+    type, post."""
 
     q: str = ""
     branch: str = ""
@@ -107,12 +110,20 @@ def list_members(user, filters: MemberFilters) -> MemberListing:
     if filters.post:
         members = members.holding_post(filters.post)
     if filters.q:
-        members = members.filter(name__contains=filters.q)
+        members = _matching(members, filters.q)
     known = _known_total(filters, root, members)
     members = (
         members.select_related("organization").only(*LIST_FIELDS).order_by("organization_id", "id")
     )
     return MemberListing(members, known)
+
+
+def _matching(members, q: str):
+    """Members whose name contains `q` or, when `q` is a whole ID number, the member who holds
+    it (found by its keyed hash: ID numbers are stored encrypted)."""
+    if number := whole_id_number(q):
+        return members.filter(id_hash__in=pii.lookup_hashes(number))
+    return members.filter(name__contains=q)
 
 
 def _own_posts(member_ids: Iterable[int]) -> dict[int, list[str]]:

@@ -24,7 +24,7 @@ from dangjian.members.selectors import MemberFilters, list_members, with_own_pos
 from dangjian.orgs.models import Organization
 
 FILTER_PARAMS = [
-    OpenApiParameter("q", OpenApiTypes.STR, description="姓名包含"),
+    OpenApiParameter("q", OpenApiTypes.STR, description="姓名包含，或完整的身份证号"),
     OpenApiParameter("branch", OpenApiTypes.STR, description="所在支部编码"),
     OpenApiParameter("subtree", OpenApiTypes.STR, description="组织编码（含全部下级）"),
     OpenApiParameter(

@@ -60,3 +60,20 @@ def test_a_list_row_shows_the_member_as_registered(client, tree, officer):
     assert data.id_number not in page and data.phone not in page
     other = page[page.index("赵正式") :].split("</tr>")[0]
     assert "<td>正式</td>" in other and "badge" not in other
+
+
+def test_a_whole_id_number_finds_its_member_on_the_page_and_in_the_api(client, tree, officer):
+    found = services.add_member(None, MemberDataFactory(name="王党员"), tree.a1)
+    services.add_member(None, MemberDataFactory(name="赵党员"), tree.a1)
+    number = Member.objects.get(pk=found.pk).id_number
+    client_for(client, officer)
+    full_width = (
+        number[:6] + " " + number[6:].translate({ord(c): ord(c) + 0xFEE0 for c in "0123456789"})
+    )
+    for typed in (number, number.lower(), full_width):
+        page = client.get(reverse("members:list"), {"q": typed}).content.decode()
+        assert "王党员" in page and "赵党员" not in page
+    results = client.get("/api/members/", {"q": number}).json()["results"]
+    assert [r["name"] for r in results] == ["王党员"]
+    page = client.get(reverse("members:list"), {"q": "赵"}).content.decode()
+    assert "赵党员" in page and "王党员" not in page
