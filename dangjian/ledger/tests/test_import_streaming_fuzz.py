@@ -1,7 +1,8 @@
 """The streamed ledger import against the row-by-row one on garbage (SPEC §5, §7): Hypothesis
-puts any text in some cells of good 组织生活 and 党费 CSV files (control characters, full-width
-digits, amounts and dates in odd shapes, repeated rows); both ways must give the same verdict
-and the same issues word for word, and a file that went through must write the same counts.
+puts any text in some cells of good 组织生活 and 党费 CSV files, sometimes with a 党员 file of
+new members whose dues are in the same directory (control characters, full-width digits,
+amounts and dates in odd shapes, repeated rows); both ways must give the same verdict and the
+same issues word for word, and a file that went through must write the same counts.
 
 PostgreSQL only (only there are CSV directories streamed). A deeper local run:
 DANGJIAN_FUZZ_EXAMPLES=200 pytest dangjian/ledger/tests/test_import_streaming_fuzz.py
@@ -19,6 +20,7 @@ from hypothesis import strategies as st
 
 from dangjian.imports.runner import run_import
 from dangjian.imports.streaming import streams
+from dangjian.imports.tests.test_import_workbook import good_members
 from dangjian.ledger.tests.test_import_ledger import LAST_YEAR, csv_dir, good_dues, good_meetings
 
 pytestmark = [pytest.mark.django_db, pytest.mark.postgresql]
@@ -72,6 +74,9 @@ CELL = st.one_of(
 @st.composite
 def damaged_ledgers(draw, members) -> dict[str, list[list]]:
     sheets = {"组织生活": good_meetings(), "党费": good_dues(members)}
+    if draw(st.booleans()):  # new members in the same directory, their dues with them
+        sheets["党员"] = good_members()[:6]
+        sheets["党费"] += [[row[0], f"{Y}-03", "10", "10"] for row in sheets["党员"][:3]]
     for rows in sheets.values():
         width = len(rows[0])
         for _ in range(draw(st.integers(min_value=1, max_value=4))):
