@@ -61,10 +61,10 @@ TITLE_ROWS = 5
 
 
 def _header_and_rows(sheet: SheetData, columns: tuple[str, ...]) -> tuple[list[str], list]:
-    """The header is row 1 or, when row 1 lacks some of `columns`, the first of the next
-    TITLE_ROWS non-empty rows that holds them all (officers' workbooks put a title above the
-    table); the data rows are those below it."""
-    if all(column in sheet.header for column in columns):
+    """The header is row 1 or, in a workbook, when row 1 lacks some of `columns`, the first
+    of the next TITLE_ROWS non-empty rows that holds them all (officers' workbooks put a
+    title above the table); the data rows are those below it."""
+    if not sheet.may_have_title or all(column in sheet.header for column in columns):
         return sheet.header, sheet.rows
     for index, (_number, cells) in enumerate(sheet.rows[:TITLE_ROWS]):
         header = clean_header(cells)

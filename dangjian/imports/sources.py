@@ -18,12 +18,15 @@ from dangjian.core.errors import BusinessError
 @dataclass
 class SheetData:
     """Header and data rows of one sheet, with the sheet's own row numbers; `broken` is
-    (row, reason) when the file cannot be read as a table (its rows are then left out)."""
+    (row, reason) when the file cannot be read as a table (its rows are then left out);
+    `may_have_title`: a workbook's sheet, whose header may sit under a title (a CSV file's
+    header is its first line, as the streamed reader takes it)."""
 
     name: str
     header: list[str]
     rows: list[tuple[int, list[Any]]] = field(default_factory=list)
     broken: tuple[int, str] | None = None
+    may_have_title: bool = False
 
 
 def not_utf8(path: Path) -> str:
@@ -59,7 +62,7 @@ def read_xlsx(path: Path) -> list[SheetData]:
         if not table:
             sheets.append(SheetData(name.strip(), []))
             continue
-        data = SheetData(name.strip(), clean_header(list(table[0])))
+        data = SheetData(name.strip(), clean_header(list(table[0])), may_have_title=True)
         for index, cells in enumerate(table[1:], start=2):
             if not _is_blank(cells):
                 data.rows.append((index, [None if c == "" else c for c in cells]))

@@ -247,6 +247,20 @@ def test_a_header_further_down_than_a_title_is_missing_columns(tmp_path):
     assert Organization.objects.count() == 0
 
 
+def test_a_csv_file_has_its_header_on_its_first_line(tmp_path):
+    """As the streamed reader takes it: a title line above the header is not looked past."""
+    directory = write_csv_dir(tmp_path / "titled", ORGS, good_members())
+    for name in ("组织", "党员"):
+        file = directory / f"{name}.csv"
+        file.write_text("测试县信息表\r\n" + file.read_text(encoding="utf-8"), encoding="utf-8")
+    outcome = run_import(directory)
+    assert {(i.sheet, i.row, i.column) for i in outcome.issues} >= {
+        ("组织", 1, "组织编码"),
+        ("党员", 1, "身份证号"),
+    }
+    assert Organization.objects.count() == 0
+
+
 def test_a_csv_file_holding_a_nul_is_named_as_damaged_and_nothing_is_written(tmp_path):
     members = good_members()
     members[4][1] = "党员\x00四"
