@@ -23,7 +23,7 @@ def fold_width(text: str) -> str:
     """`text` with full-width letters, digits and signs (（１）, ２０２０－０１－０２) made
     half-width. Only for values that are codes, numbers, dates or fixed terms: names are kept
     as typed."""
-    return text.translate(_HALF_WIDTH)
+    return text if text.isascii() else text.translate(_HALF_WIDTH)  # isascii: a flag read
 
 
 def as_text(value: object, label: str, *, required: bool = True, max_length: int = 100) -> str:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import io
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from itertools import chain
@@ -79,18 +78,17 @@ def read_csv_dir(directory: Path, skip: frozenset[str] = frozenset()) -> list[Sh
             continue
         try:
             with path.open(encoding="utf-8-sig", newline="") as handle:
-                text = handle.read()
+                reader = csv.reader(handle)
+                header = next(reader, [])
+                data = SheetData(path.stem, clean_header(header))
+                if file_has_nul(path):
+                    data.broken = (first_row_with_nul(reader, [header]), NUL_IN_ROW)
+                else:
+                    for index, cells in enumerate(reader, start=2):
+                        if not _is_blank(cells):
+                            data.rows.append((index, [c or None for c in cells]))
         except UnicodeDecodeError:
             raise BusinessError(not_utf8(path)) from None
-        reader = csv.reader(io.StringIO(text, newline=""))
-        header = next(reader, [])
-        data = SheetData(path.stem, clean_header(header))
-        if "\x00" in text:
-            data.broken = (first_row_with_nul(reader, [header]), NUL_IN_ROW)
-        else:
-            for index, cells in enumerate(reader, start=2):
-                if not _is_blank(cells):
-                    data.rows.append((index, [c or None for c in cells]))
         sheets.append(data)
     return sheets
 
