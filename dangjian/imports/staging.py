@@ -23,7 +23,13 @@ from django.conf import settings
 from django.db import DatabaseError, connection, transaction
 
 from dangjian.imports.registry import ImportContext, SourceRow
-from dangjian.imports.sources import NUL_IN_ROW, file_has_nul, first_row_with_nul, not_utf8
+from dangjian.imports.sources import (
+    NUL_IN_ROW,
+    clean_header,
+    file_has_nul,
+    first_row_with_nul,
+    not_utf8,
+)
 
 CHUNK_BYTES = 4 << 20
 FETCH_ROWS = 20000
@@ -57,7 +63,7 @@ def read_header(path: Path) -> list[str]:
     """The header row of a UTF-8 CSV file, cleaned like the row-by-row reader's."""
     with path.open(encoding="utf-8-sig", newline="") as handle:
         header = next(csv.reader(handle), [])
-    return [c.strip().lstrip("\ufeff") for c in header]
+    return clean_header(header)
 
 
 def header_issues(sheet: str, header: list[str], columns: Sequence[str], ctx: ImportContext):

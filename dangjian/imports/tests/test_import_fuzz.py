@@ -16,30 +16,23 @@ A deeper local run: DANGJIAN_FUZZ_EXAMPLES=200 pytest dangjian/imports/tests/tes
 from __future__ import annotations
 
 import datetime as dt
-import os
 import re
 import tempfile
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from dangjian.imports.registry import get_sheet
 from dangjian.imports.runner import run_import
+from dangjian.imports.tests.fuzzing import fuzz_settings
 from dangjian.imports.tests.test_import_workbook import ORGS, good_members, snapshot
 from dangjian.ledger.tests.test_import_ledger import LAST_YEAR, csv_dir, workbook
 
 pytestmark = pytest.mark.django_db
 
-EXAMPLES = int(os.environ.get("DANGJIAN_FUZZ_EXAMPLES", "15"))
-FUZZ = settings(
-    max_examples=EXAMPLES,
-    deadline=None,
-    derandomize=os.environ.get("DANGJIAN_FUZZ_RANDOM") is None,  # same files unless asked
-    database=None,
-    suppress_health_check=list(HealthCheck),
-)
+FUZZ = fuzz_settings(15)
 CJK = re.compile(r"[\u4e00-\u9fff]")
 # Characters an .xlsx cannot hold (openpyxl refuses them); CSV cells get them all.
 _XML_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")

@@ -13,17 +13,17 @@ dangjian/members/tests/test_member_stream_fuzz.py
 
 from __future__ import annotations
 
-import os
 import tempfile
 from contextlib import nullcontext
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, note, settings
+from hypothesis import given, note
 from hypothesis import strategies as st
 
 from dangjian.imports.runner import run_import
 from dangjian.imports.streaming import streams
+from dangjian.imports.tests.fuzzing import assert_same_answer, fuzz_settings
 from dangjian.imports.tests.test_import_fuzz import CELL
 from dangjian.imports.tests.test_import_workbook import ORGS, good_members
 from dangjian.imports.tests.workbooks import write_csv_dir
@@ -33,14 +33,7 @@ from dangjian.orgs.models import Organization
 
 pytestmark = [pytest.mark.django_db, pytest.mark.postgresql]
 
-EXAMPLES = int(os.environ.get("DANGJIAN_FUZZ_EXAMPLES", "10"))
-FUZZ = settings(
-    max_examples=EXAMPLES,
-    deadline=None,
-    derandomize=os.environ.get("DANGJIAN_FUZZ_RANDOM") is None,
-    database=None,
-    suppress_health_check=list(HealthCheck),
-)
+FUZZ = fuzz_settings(10)
 
 
 @st.composite
@@ -61,10 +54,6 @@ def damaged_members(draw) -> list[list]:
 
 def _cell(value) -> str:
     return "" if value is None else str(value)
-
-
-def _issues(outcome) -> list[list]:
-    return [issue.as_list() for issue in outcome.issues]
 
 
 def test_garbage_gets_the_same_answer_streamed_and_row_by_row(settings, monkeypatch, tmp_path):
@@ -90,11 +79,6 @@ def test_garbage_gets_the_same_answer_streamed_and_row_by_row(settings, monkeypa
             streamed = run_import(directory, dry_run=True, scope_root=root)
             settings.IMPORT_STREAMING = False
             rowwise = run_import(directory, dry_run=True, scope_root=root)
-        assert _issues(streamed) == _issues(rowwise)
-        assert streamed.ok == rowwise.ok
-        if streamed.ok:
-            assert {k: vars(r) for k, r in streamed.results.items()} == {
-                k: vars(r) for k, r in rowwise.results.items()
-            }
+        assert_same_answer(streamed, rowwise)
 
     check()
