@@ -8,7 +8,8 @@ through staging tables on PostgreSQL).
 For each import:
 - no exception; a rejected file changed nothing, audit log included;
 - every issue says why in Chinese; one on a sheet names a row and a column of it (or none);
-- a file that went through accounts for each of its rows (created, updated or unchanged).
+- a file that went through accounts for each of its rows (created, updated or unchanged);
+and the same for officers of a subtree importing over a loaded county.
 
 A deeper local run: DANGJIAN_FUZZ_EXAMPLES=200 pytest dangjian/imports/tests/test_import_fuzz.py
 """
@@ -29,6 +30,7 @@ from dangjian.imports.runner import run_import
 from dangjian.imports.tests.fuzzing import fuzz_settings
 from dangjian.imports.tests.test_import_workbook import ORGS, good_members, snapshot
 from dangjian.ledger.tests.test_import_ledger import LAST_YEAR, csv_dir, workbook
+from dangjian.orgs.models import Organization
 
 pytestmark = pytest.mark.django_db
 
@@ -126,9 +128,9 @@ def _csv_cell(value) -> str:
     return "" if value is None else str(value)
 
 
-def _check_import(path: Path, sheets: dict[str, list[list]]) -> None:
+def _check_import(path: Path, sheets: dict[str, list[list]], scope_root=None) -> None:
     before = snapshot()
-    outcome = run_import(path)
+    outcome = run_import(path, scope_root=scope_root)
     if outcome.ok:
         for sheet, rows in sheets.items():
             done = outcome.results[sheet]
@@ -149,6 +151,23 @@ def test_any_cells_import_whole_or_not_at_all(sheets):
     with tempfile.TemporaryDirectory() as folder:
         _check_import(workbook(Path(folder) / "f.xlsx", _cells(sheets, _xlsx_cell)), sheets)
         _check_import(csv_dir(Path(folder) / "csv", _cells(sheets, _csv_cell)), sheets)
+
+
+def test_an_officer_of_one_subtree_imports_whole_or_not_at_all(tmp_path):
+    """The same damage imported over the county by officers of a subtree (A, T or the branch
+    A1), whose files also name organizations and members outside it."""
+    assert run_import(workbook(tmp_path / "county.xlsx", good_sheets())).ok
+
+    @FUZZ
+    @given(sheets=damaged_workbook(), scope=st.sampled_from(["A", "T", "A1"]))
+    def check(sheets, scope):
+        root = Organization.objects.get(code=scope)
+        with tempfile.TemporaryDirectory() as folder:
+            xlsx = workbook(Path(folder) / "f.xlsx", _cells(sheets, _xlsx_cell))
+            _check_import(xlsx, sheets, root)
+            _check_import(csv_dir(Path(folder) / "csv", _cells(sheets, _csv_cell)), sheets, root)
+
+    check()
 
 
 def test_the_good_workbook_imports_whole(tmp_path):
