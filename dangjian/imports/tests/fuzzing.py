@@ -10,7 +10,13 @@ from hypothesis import HealthCheck, settings
 
 def fuzz_settings(examples: int) -> settings:
     """`examples` files, the same ones on every run (locally and in CI) unless
-    DANGJIAN_FUZZ_RANDOM is set; DANGJIAN_FUZZ_EXAMPLES asks for more."""
+    DANGJIAN_FUZZ_RANDOM is set; DANGJIAN_FUZZ_EXAMPLES asks for more.
+
+    On PostgreSQL, run a few hundred examples one test file at a time: every import of a
+    test runs inside the test's one transaction, where the tables that the read-ahead
+    connection staged (and committed) are dropped, so their locks pile up until the test
+    ends (500 examples of the three files in one session fill the server's lock table; in
+    the product each import is a transaction of its own)."""
     return settings(
         max_examples=int(os.environ.get("DANGJIAN_FUZZ_EXAMPLES", examples)),
         deadline=None,
