@@ -56,7 +56,8 @@ def _adapted(model: type[Model], fields: Sequence[str], rows: Iterable[Sequence]
     return map(convert, rows)
 
 
-def _batches(rows: Iterable[Sequence], size: int):
+def batched(rows: Iterable, size: int) -> Iterator[list]:
+    """`rows` in lists of at most `size` (itertools.batched of Python 3.12)."""
     iterator = iter(rows)
     while batch := list(islice(iterator, size)):
         yield batch
@@ -172,7 +173,7 @@ def insert_rows(
             return count
         marks = ", ".join(["%s"] * len(fields))
         sql = f"INSERT INTO {table} ({cols}) VALUES ({marks})"
-        for batch in _batches(_adapted(model, fields, rows) if adapt else rows, SQLITE_BATCH):
+        for batch in batched(_adapted(model, fields, rows) if adapt else rows, SQLITE_BATCH):
             cursor.executemany(sql, batch)
             count += len(batch)
     return count
@@ -190,7 +191,7 @@ def update_rows(
     columns = _columns(model, fields)
     sets = ", ".join(f"{connection.ops.quote_name(c)} = %s" for c in columns)
     key_col = connection.ops.quote_name(model._meta.get_field(key).column)
-    batches = _batches(_adapted(model, fields, rows, offset=1), SQLITE_BATCH)
+    batches = batched(_adapted(model, fields, rows, offset=1), SQLITE_BATCH)
     first = next(batches, [])
     if is_postgresql() and len(first) > UPDATE_BY_COPY:
         return _update_by_copy(table, key_col, columns, chain([first], batches))
@@ -229,7 +230,7 @@ def _update_by_copy(table: str, key_col: str, columns: list[str], batches) -> in
 
 def delete_ids(model: type[Model], ids: Sequence[int]) -> int:
     """Delete rows by primary key in batches; returns the number of ids given."""
-    for batch in _batches(ids, SQLITE_BATCH):
+    for batch in batched(ids, SQLITE_BATCH):
         model._base_manager.filter(pk__in=batch).delete()
     return len(ids)
 

@@ -389,8 +389,8 @@ def csv_chunks(
 ) -> Iterator[RawChunk]:
     """A CSV file read in chunks of at most `size` rows as the row-by-row reader would give
     them (blank rows skipped but counted; `RawChunk.source_rows` makes empty cells None);
-    nothing when a column is missing. A record holding a NUL is named and ends the reading
-    (the row-by-row reader reads no row of such a file)."""
+    nothing when a column is missing. Nothing either from a file holding a NUL: its first
+    record with one is named, as the row-by-row reader names it."""
     header = read_header(path)
     if not header_issues(sheet, header, columns, ctx):
         return

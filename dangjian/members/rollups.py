@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from django.db.models import Count, IntegerField, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce
 
-from dangjian.core.bulk import update_rows
+from dangjian.core.bulk import batched, update_rows
 from dangjian.members.choices import MemberType
 from dangjian.members.models import Member
 from dangjian.members.post_tallies import refresh_post_tallies, shift_post_tallies
@@ -47,13 +47,13 @@ def _recount_in_bulk(org_ids: list[int] | None) -> None:
         org_ids = None  # a good part of the tree: one pass over everything is cheaper
     counted: dict[int, tuple[int, int]] = {}
     stored: list[tuple[int, int, int]] = []
-    batches = [None] if org_ids is None else range(0, len(org_ids), BATCH)
-    for start in batches:
+    batches = [None] if org_ids is None else batched(org_ids, BATCH)
+    for batch in batches:
         members = Member.objects.filter(is_active=True).order_by()
         organizations = Organization.objects.order_by()
-        if start is not None:
-            members = members.filter(organization_id__any_of=org_ids[start : start + BATCH])
-            organizations = organizations.filter(pk__any_of=org_ids[start : start + BATCH])
+        if batch is not None:
+            members = members.filter(organization_id__any_of=batch)
+            organizations = organizations.filter(pk__any_of=batch)
         counts = members.values("organization").annotate(
             n=Count("id"), p=Count("id", filter=Q(member_type=MemberType.PROBATIONARY))
         )
