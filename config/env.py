@@ -37,6 +37,20 @@ def env_str(name: str, default: str | None = None) -> str:
     return value
 
 
+def env_dir(name: str, default: Path) -> Path:
+    """A directory the program writes to, made (with its parents) if it does not exist yet."""
+    path = Path(env_str(name, str(default))).expanduser()
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise EnvError(
+            f"环境变量 {name} 指定的目录 {path} 无法创建或不是目录（{error.strerror}）"
+        ) from None
+    if not os.access(path, os.W_OK | os.X_OK):
+        raise EnvError(f"环境变量 {name} 指定的目录 {path} 不可写")
+    return path
+
+
 def env_bool(name: str, default: bool) -> bool:
     """A boolean variable: 1/true/yes/on or 0/false/no/off."""
     value = os.environ.get(name)

@@ -14,6 +14,7 @@ from config.env import (
     EnvError,
     check_rating_settings,
     env_bool,
+    env_dir,
     env_int,
     env_list,
     env_str,
@@ -22,7 +23,7 @@ from config.env import (
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 load_dotenv(BASE_DIR / ".env")
-VAR_DIR = Path(env_str("DANGJIAN_VAR_DIR", str(BASE_DIR / "var")))
+VAR_DIR = env_dir("DANGJIAN_VAR_DIR", BASE_DIR / "var")
 
 SECRET_KEY = env_str("DANGJIAN_SECRET_KEY")
 # Key for personal information at rest (ID numbers, phones): 32 bytes, urlsafe base64, with

@@ -86,6 +86,16 @@ def granian_args(host: str, port: int, workers: int, threads: int) -> list[str]:
     ]
 
 
+def unapplied_migrations() -> list[str]:
+    """The migrations the database still lacks, as app.name: pages would fail on them."""
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    executor = MigrationExecutor(connection)
+    plan = executor.migration_plan(executor.loader.graph.leaf_nodes())
+    return [f"{migration.app_label}.{migration.name}" for migration, _backwards in plan]
+
+
 def _die_with_parent() -> None:
     """In a child, before it runs: SIGTERM when `serve` dies, even by SIGKILL (Linux), so the
     server never outlives it. The child runs in a process group of its own: a Ctrl+C in the
@@ -130,6 +140,12 @@ class Command(BaseCommand):
         workers = default_workers(server) if workers is None else workers
         if not 0 < port < 65536 or workers < 1 or threads < 1:
             raise CommandError("端口、进程数或线程数无效")
+        pending = unapplied_migrations()
+        if pending:
+            raise CommandError(
+                f"数据库还有 {len(pending)} 个迁移未应用（如 {pending[0]}），"
+                "请先运行 python manage.py migrate 再启动"
+            )
         call_command("collectstatic", interactive=False, verbosity=0)
         started = f"智慧党建已启动：http://{host}:{port}/ （{server}，{workers} 个进程）"
         self.stdout.write(self.style.SUCCESS(started))
