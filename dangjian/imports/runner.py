@@ -7,6 +7,7 @@ registry order inside the same transaction and write one audit entry for the run
 
 from __future__ import annotations
 
+import difflib
 import secrets
 import time
 from collections.abc import Callable
@@ -89,6 +90,16 @@ def _rows_for(
     return rows
 
 
+def _ignored_sheet(name: str) -> str:
+    """The warning for a sheet no importer reads, naming the sheet it was probably meant to be
+    (党员信息 for 党员)."""
+    known = [importer.sheet for importer in registered_sheets()]
+    warning = f"已忽略工作表“{name}”（可导入的工作表：{'、'.join(known)}"
+    if near := difflib.get_close_matches(name, known, n=1, cutoff=0.5):
+        warning += f"；若它就是“{near[0]}”表，请将工作表改名为“{near[0]}”"
+    return warning + "）"
+
+
 def _issue_order(issue: ImportIssue) -> tuple:
     """File-level problems first, then by sheet load order, row, and column position."""
     importer = get_sheet(issue.sheet)
@@ -141,8 +152,7 @@ def run_import(
     for sheet in sheets:
         importer = get_sheet(sheet.name)
         if importer is None:
-            known = "、".join(imp.sheet for imp in registered_sheets())
-            outcome.warnings.append(f"已忽略工作表“{sheet.name}”（可导入的工作表：{known}）")
+            outcome.warnings.append(_ignored_sheet(sheet.name))
             continue
         if sheet.broken is not None:
             row, reason = sheet.broken

@@ -12,6 +12,7 @@ paths give the same verdicts and messages.
 from __future__ import annotations
 
 import csv
+import difflib
 import io
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -67,11 +68,17 @@ def read_header(path: Path) -> list[str]:
 
 
 def header_issues(sheet: str, header: list[str], columns: Sequence[str], ctx: ImportContext):
-    """Record every column missing from a sheet's header (row 1); True when all are present."""
+    """Record every column missing from a sheet's header (row 1), naming the header cell that
+    was probably meant for it (身份证号码 for 身份证号, 入党时间 for 入党日期); True when all are
+    present."""
     ok = True
+    others = [cell for cell in header if cell and cell not in columns]
     for column in columns:
         if column not in header:
-            ctx.error(sheet, 1, column, f"缺少列“{column}”（表头应为：{'、'.join(columns)}）")
+            reason = f"缺少列“{column}”（表头应为：{'、'.join(columns)}"
+            if near := difflib.get_close_matches(column, others, n=1, cutoff=0.5):
+                reason += f"；表中的“{near[0]}”若即此列，请将表头改为“{column}”"
+            ctx.error(sheet, 1, column, reason + "）")
             ok = False
     return ok
 

@@ -419,3 +419,28 @@ def test_dissolving_is_not_undone_by_import(tmp_path, tree):
     outcome = run_import(write_xlsx(tmp_path / "x.xlsx", None, [member_row(70, "A2")]))
     assert not outcome.ok
     assert "已撤销" in outcome.issues[0].message
+
+
+def test_a_header_or_sheet_named_as_other_systems_name_it_is_pointed_at(tmp_path):
+    """身份证号码, 入党时间, 党员信息: the officer is told which cell to rename, not only that
+    a column is missing; a header cell that is another column is never suggested."""
+    workbook = _workbook_under([], good_members())
+    header = workbook["党员"][1]
+    header[0].value, header[4].value = "公民身份号码", "入党时间"
+    workbook.save(tmp_path / "other.xlsx")
+    outcome = run_import(tmp_path / "other.xlsx")
+    reasons = {i.column: i.message for i in outcome.issues if i.sheet == "党员"}
+    assert set(reasons) == {"身份证号", "入党日期"}
+    assert "表中的“公民身份号码”若即此列，请将表头改为“身份证号”" in reasons["身份证号"]
+    assert "表中的“入党时间”若即此列，请将表头改为“入党日期”" in reasons["入党日期"]
+    assert Organization.objects.count() == 0
+
+    workbook = _workbook_under([], good_members())
+    workbook["党员"].title = "党员信息"
+    workbook.save(tmp_path / "renamed.xlsx")
+    outcome = run_import(tmp_path / "renamed.xlsx")
+    assert outcome.ok
+    assert outcome.warnings == [
+        "已忽略工作表“党员信息”（可导入的工作表：组织、党员、组织生活、党费、考核得分；"
+        "若它就是“党员”表，请将工作表改名为“党员”）"
+    ]
