@@ -1,25 +1,67 @@
-"""Writing small Excel reports (openpyxl, write-only) as a download."""
+"""Writing Excel workbooks (openpyxl, write-only): cells that hold any text, and small reports
+as a download."""
 
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Iterable, Sequence
 from urllib.parse import quote
 
 from django.http import HttpResponse
-from openpyxl import Workbook
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+# What a cell cannot hold as it is: the characters XML 1.0 forbids (a name imported from a CSV
+# file, text pasted from Word with its \x0b line breaks), a carriage return (an XML reader
+# makes it a line feed) and an underscore that would start an _xHHHH_ escape.
+_XML_UNSAFE = re.compile(r"[\x00-\x08\x0b-\x1f\ud800-\udfff\ufffe\uffff]|_(?=x[0-9A-Fa-f]{4}_)")
+
+
+def _escape(match: re.Match) -> str:
+    return f"_x{ord(match[0]):04X}_"
+
+
+def cell(sheet, value):
+    """`value` as a worksheet cell: None is empty, and text is text. Every character is kept,
+    those XML cannot hold written as the _xHHHH_ escapes of Office XML, which Excel and the
+    importer read back as the characters (openpyxl refuses them: the download would fail). Text
+    that begins with = stays text: openpyxl would write it as a formula, which Excel would run
+    (a name typed as =HYPERLINK(…) would become a link)."""
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        return value
+    if _XML_UNSAFE.search(value):
+        value = _XML_UNSAFE.sub(_escape, value)
+    if value.startswith("="):
+        return _text_cell(sheet, value)
+    return value
+
+
+def _text_cell(sheet, text: str):
+    """A cell of the write-only `sheet` holding `text` as a string, whatever it begins with."""
+    from openpyxl.cell import WriteOnlyCell
+
+    written = WriteOnlyCell(sheet, value=text)
+    written.data_type = "s"  # openpyxl made it "f" (formula)
+    return written
+
+
+def cells(sheet, row: Iterable) -> list:
+    """`cell` of each value of a row of the write-only `sheet`."""
+    return [cell(sheet, value) for value in row]
 
 
 def xlsx_response(filename: str, sheets: dict[str, tuple[Sequence[str], Iterable[Sequence]]]):
     """A download of a workbook with one sheet per entry: (header, rows)."""
+    from openpyxl import Workbook  # 50 ms to import: loaded when a workbook is written
+
     workbook = Workbook(write_only=True)
     for title, (header, rows) in sheets.items():
         sheet = workbook.create_sheet(title[:31])
-        sheet.append(list(header))
+        sheet.append(cells(sheet, header))
         for row in rows:
-            sheet.append(["" if v is None else v for v in row])
+            sheet.append(cells(sheet, row))
     buffer = io.BytesIO()
     workbook.save(buffer)
     response = HttpResponse(buffer.getvalue(), content_type=XLSX)

@@ -11,6 +11,7 @@ from openpyxl.styles import Font, PatternFill
 
 from dangjian.accounts import audit
 from dangjian.accounts.roles import Perm
+from dangjian.core.excel import cells
 from dangjian.imports.registry import registered_sheets
 
 HEADER_FONT = Font(bold=True, color="FFFFFF")
@@ -37,7 +38,7 @@ def export_workbook(
             sheet.append(list(importer.columns))
             count = 0
             for row in importer.export_rows(user if user is not None else _Everything(), reveal):
-                sheet.append(["" if v is None else v for v in row])
+                sheet.append(cells(sheet, row))
                 count += 1
             counts[importer.sheet] = count
         audit.record(

@@ -9,6 +9,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from dangjian.core.excel import cell
+
 # openpyxl (50 ms to import) is loaded when a workbook is written: the task scheduler loads
 # this module with the bulletin tasks at every start of every process.
 PERCENT = "0.0%"
@@ -41,13 +43,14 @@ class Sheet:
     widths: Sequence[int] = ()
 
 
-def _value(value):
-    """Decimals as numbers (two-place scores survive the trip to a double), None as empty."""
+def _value(sheet, value):
+    """Decimals as numbers (two-place scores survive the trip to a double), None as empty,
+    text as `core.excel.cell` writes it."""
     if value is None:
         return None
     if isinstance(value, Decimal):
         return float(value)
-    return value
+    return cell(sheet, value)
 
 
 def workbook_bytes(sheets: Sequence[Sheet]) -> bytes:
@@ -67,20 +70,20 @@ def workbook_bytes(sheets: Sequence[Sheet]) -> bytes:
             sheet.column_dimensions[get_column_letter(i)].width = width
         header = []
         for text in spec.header:
-            cell = WriteOnlyCell(sheet, value=text)
-            cell.font, cell.fill = header_font, header_fill
-            cell.alignment = Alignment(vertical="center")
-            header.append(cell)
+            title = WriteOnlyCell(sheet, value=cell(sheet, text))
+            title.font, title.fill = header_font, header_fill
+            title.alignment = Alignment(vertical="center")
+            header.append(title)
         sheet.append(header)
         for row in spec.rows:
             values = []
             for i, raw in enumerate(row):
                 if isinstance(raw, Formatted):
-                    values.append(_formatted(sheet, _value(raw.value), raw.number_format))
+                    values.append(_formatted(sheet, _value(sheet, raw.value), raw.number_format))
                 elif i in spec.formats:
-                    values.append(_formatted(sheet, _value(raw), spec.formats[i]))
+                    values.append(_formatted(sheet, _value(sheet, raw), spec.formats[i]))
                 else:
-                    values.append(_value(raw))
+                    values.append(_value(sheet, raw))
             sheet.append(values)
     buffer = io.BytesIO()
     book.save(buffer)
@@ -90,8 +93,8 @@ def workbook_bytes(sheets: Sequence[Sheet]) -> bytes:
 def _formatted(sheet, value, number_format: str):
     from openpyxl.cell import WriteOnlyCell
 
-    if value is None or isinstance(value, str):
-        return value
+    if value is None or not isinstance(value, int | float | Decimal):
+        return value  # text (a plain value, or a cell made by `core.excel.cell`)
     cell = WriteOnlyCell(sheet, value=value)
     cell.number_format = number_format
     return cell

@@ -127,6 +127,27 @@ def test_export_then_import_round_trips(tmp_path):
     assert snapshot()[:4] == before[:4]
 
 
+def test_text_no_worksheet_can_hold_is_exported_and_imported_back_as_it_was(tmp_path):
+    """A name that came in through a CSV file with a control character (a line break pasted
+    from Word, \x0b), a literal _x0041_ or a leading = : the export is written (not a failed
+    download, nor a formula), and importing it again changes nothing."""
+    orgs = [list(row) for row in ORGS]
+    orgs[1][1] = "机关\x0b第一党支部"
+    members = good_members()
+    members[0][1], members[1][1], members[2][1] = "张\x01三", "李_x0041_四", "=1+1"
+    assert run_import(write_csv_dir(tmp_path / "csv", orgs, members)).ok
+    buffer = io.BytesIO()
+    export_workbook(buffer)
+    exported = tmp_path / "exported.xlsx"
+    exported.write_bytes(buffer.getvalue())
+    before = snapshot()
+    outcome = run_import(exported)
+    assert outcome.ok, outcome.issues
+    assert outcome.results["组织"].unchanged == 6 and outcome.results["党员"].unchanged == 20
+    assert snapshot()[:4] == before[:4]
+    assert Member.objects.filter(name__in=["张\x01三", "李_x0041_四", "=1+1"]).count() == 3
+
+
 def test_bad_rows_reject_the_whole_file_and_are_all_named(tmp_path):
     assert run_import(write_xlsx(tmp_path / "good.xlsx", ORGS, good_members())).ok
     before = snapshot()
