@@ -14,6 +14,7 @@ from django.utils.http import content_disposition_header
 from openpyxl import Workbook
 
 from dangjian.accounts.roles import Perm
+from dangjian.core.excel import cells
 from dangjian.core.views import require_perm
 from dangjian.imports.export import export_workbook
 from dangjian.imports.forms import UploadForm
@@ -116,8 +117,8 @@ def run_issues(request, pk: int):
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet("问题清单")
     sheet.append(["工作表", "行号", "列", "问题"])
-    for issue in run.issues:
-        sheet.append(issue)
+    for issue in run.issues:  # an issue quotes the bad cell, whatever it held
+        sheet.append(cells(sheet, issue))
     buffer = io.BytesIO()
     workbook.save(buffer)
     return _xlsx_response(buffer.getvalue(), f"导入问题清单-{run.pk}.xlsx")
