@@ -3,7 +3,8 @@
 The name and the browser's declared content type prove nothing, so the file itself is read: an
 .xlsx is a ZIP package with an Office content-types part and a workbook part. Anything else (a
 renamed picture, a Word document, the old binary .xls, text) is refused before the importer
-sees it, as is a package that would unpack to more than the configured limit (a ZIP bomb).
+sees it, as is a package that would unpack to more than the configured limit (a ZIP bomb)
+or whose parts do not unpack to what its directory records (damaged on the way).
 """
 
 from __future__ import annotations
@@ -58,6 +59,22 @@ def check_workbook(upload) -> None:
         raise forms.ValidationError(
             f"工作簿解压后超过 {size_label(settings.IMPORT_MAX_UNPACKED_BYTES)}，未导入"
         )
+    if not _unpacks_intact(upload):
+        raise forms.ValidationError("文件已损坏，无法作为 .xlsx 工作簿读取，未导入")
+
+
+def _unpacks_intact(upload) -> bool:
+    """Whether every part of the package unpacks to the size and checksum its directory
+    records: a file damaged on the way (bytes changed in a sheet) is refused here, like the
+    other broken files, rather than failing half-way through reading the sheet. Unpacking
+    stops at the recorded sizes, which were checked against the limit first."""
+    try:
+        with zipfile.ZipFile(upload) as package:
+            return package.testzip() is None
+    except Exception:  # whatever the damage makes the unpacking raise (zlib, EOF, methods…)
+        return False
+    finally:
+        upload.seek(0)
 
 
 class UploadForm(forms.Form):
