@@ -116,11 +116,13 @@ def damaged_workbook(draw) -> dict[str, list[list]]:
     return sheets
 
 
-def _cells(sheets: dict[str, list[list]], cell) -> dict[str, list[list]]:
+def map_cells(sheets: dict[str, list[list]], cell) -> dict[str, list[list]]:
+    """The same sheets with `cell` applied to every value (to write them as .xlsx or CSV)."""
     return {name: [[cell(v) for v in row] for row in rows] for name, rows in sheets.items()}
 
 
-def _xlsx_cell(value):
+def xlsx_cell(value):
+    """A value as an .xlsx can hold it: text without the control characters openpyxl refuses."""
     return _XML_ILLEGAL.sub("", value) if isinstance(value, str) else value
 
 
@@ -137,20 +139,28 @@ def _check_import(path: Path, sheets: dict[str, list[list]], scope_root=None) ->
             assert done.created + done.updated + done.unchanged == len(rows), sheet
         return
     assert snapshot() == before, "a rejected file changed the database"
-    assert outcome.issues
-    for issue in outcome.issues:
-        assert CJK.search(issue.message), issue
-        if issue.sheet:
-            assert issue.column in ("", *get_sheet(issue.sheet).columns), issue
-            assert 0 <= issue.row <= len(sheets[issue.sheet]) + 1, issue
+    check_issues([issue.as_list() for issue in outcome.issues], sheets)
+
+
+def check_issues(issues: list[list], sheets: dict[str, list[list]]) -> None:
+    """A rejection names at least one issue, each saying why in Chinese; one on a sheet names
+    a row and a column of it (or none). `issues` as a run stores them: [sheet, row, column,
+    message]."""
+    assert issues
+    for issue in issues:
+        sheet, row, column, message = issue
+        assert CJK.search(message), issue
+        if sheet:
+            assert column in ("", *get_sheet(sheet).columns), issue
+            assert 0 <= row <= len(sheets[sheet]) + 1, issue
 
 
 @FUZZ
 @given(sheets=damaged_workbook())
 def test_any_cells_import_whole_or_not_at_all(sheets):
     with tempfile.TemporaryDirectory() as folder:
-        _check_import(workbook(Path(folder) / "f.xlsx", _cells(sheets, _xlsx_cell)), sheets)
-        _check_import(csv_dir(Path(folder) / "csv", _cells(sheets, _csv_cell)), sheets)
+        _check_import(workbook(Path(folder) / "f.xlsx", map_cells(sheets, xlsx_cell)), sheets)
+        _check_import(csv_dir(Path(folder) / "csv", map_cells(sheets, _csv_cell)), sheets)
 
 
 def test_an_officer_of_one_subtree_imports_whole_or_not_at_all(tmp_path):
@@ -163,9 +173,9 @@ def test_an_officer_of_one_subtree_imports_whole_or_not_at_all(tmp_path):
     def check(sheets, scope):
         root = Organization.objects.get(code=scope)
         with tempfile.TemporaryDirectory() as folder:
-            xlsx = workbook(Path(folder) / "f.xlsx", _cells(sheets, _xlsx_cell))
+            xlsx = workbook(Path(folder) / "f.xlsx", map_cells(sheets, xlsx_cell))
             _check_import(xlsx, sheets, root)
-            _check_import(csv_dir(Path(folder) / "csv", _cells(sheets, _csv_cell)), sheets, root)
+            _check_import(csv_dir(Path(folder) / "csv", map_cells(sheets, _csv_cell)), sheets, root)
 
     check()
 
