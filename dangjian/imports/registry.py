@@ -13,6 +13,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+# How a NUL quoted in an issue is shown: PostgreSQL's JSON cannot store the character itself
+# (a workbook cell can hold it as _x0000_).
+NUL_SHOWN = "␀"
+
 
 @dataclass(frozen=True)
 class ImportIssue:
@@ -22,6 +26,11 @@ class ImportIssue:
     row: int
     column: str
     message: str
+
+    def __post_init__(self):
+        if "\x00" in self.message or "\x00" in self.sheet:
+            object.__setattr__(self, "message", self.message.replace("\x00", NUL_SHOWN))
+            object.__setattr__(self, "sheet", self.sheet.replace("\x00", NUL_SHOWN))
 
     def as_list(self) -> list:
         return [self.sheet, self.row, self.column, self.message]

@@ -57,7 +57,13 @@ def read_xlsx(path: Path) -> list[SheetData]:
         raise BusinessError("无法读取该文件：请上传 Excel 2007 及以上版本的 .xlsx 工作簿") from None
     sheets = []
     for name in workbook.sheet_names:
-        table = workbook.get_sheet_by_name(name).to_python(skip_empty_area=False)
+        try:
+            table = workbook.get_sheet_by_name(name).to_python(skip_empty_area=False)
+        except Exception:  # whatever the damage makes the reader raise (XML, ZIP, encoding)
+            raise BusinessError(
+                f"工作表“{name.strip()}”无法读取，文件可能已损坏："
+                "请在 Excel 中打开并另存为 .xlsx 后再导入"
+            ) from None
         if not table:
             sheets.append(SheetData(name.strip(), []))
             continue

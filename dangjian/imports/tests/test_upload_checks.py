@@ -102,3 +102,45 @@ def test_a_real_workbook_within_the_limits_is_imported(client, tree, officer):
         response = _upload(client, "名册.xlsx", content)
     assert response.status_code == 302
     assert Organization.objects.get(code="UP-1").path.startswith(tree.a.path)
+
+
+def _with_sheet_cut_short(content: bytes) -> bytes:
+    """The package with its first sheet's XML cut in half and stored again, so the ZIP's own
+    checks pass and only reading the sheet finds the damage."""
+    with zipfile.ZipFile(io.BytesIO(content)) as source:
+        parts = {info.filename: source.read(info) for info in source.infolist()}
+    sheet = "xl/worksheets/sheet1.xml"
+    parts[sheet] = parts[sheet][: len(parts[sheet]) // 2]
+    return _zip(parts)
+
+
+def test_a_sheet_that_cannot_be_read_rejects_the_file_in_chinese(client, tree, officer):
+    client_for(client, officer)
+    before = _state()
+    response = _upload(client, "名册.xlsx", _with_sheet_cut_short(_workbook(tree)))
+    assert response.status_code == 302
+    run = ImportRun.objects.get()
+    assert run.status == ImportRun.Status.REJECTED
+    assert run.issues == [
+        [
+            "",
+            0,
+            "",
+            "工作表“组织”无法读取，文件可能已损坏：请在 Excel 中打开并另存为 .xlsx 后再导入",
+        ]
+    ]
+    assert _state()[0] == before[0] and _state()[2] == before[2]
+
+
+def test_a_nul_quoted_in_an_issue_is_shown_and_stored(client, tree, officer):
+    """A cell can hold a NUL as _x0000_; the issue quoting it is kept (PostgreSQL's JSON
+    cannot hold the character itself) with the NUL shown as ␀."""
+    buffer = io.BytesIO()
+    write_xlsx(buffer, [["UP-1", "上传测试支部", tree.a.code, "党支部", "机关", "1_x0000_", 0]], [])
+    client_for(client, officer)
+    response = _upload(client, "名册.xlsx", buffer.getvalue())
+    assert response.status_code == 302
+    run = ImportRun.objects.get()
+    assert [issue[2] for issue in run.issues] == ["工作人员数"]
+    assert "1␀" in run.issues[0][3] and "\x00" not in run.issues[0][3]
+    assert not Organization.objects.filter(code="UP-1").exists()
