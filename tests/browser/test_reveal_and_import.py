@@ -228,3 +228,35 @@ def test_import_rejects_bad_rows_then_accepts_good_file(
     filename, disposition = issues_download
     assert disposition.startswith("attachment"), disposition
     assert re.fullmatch(r"导入问题清单-\d+\.xlsx", filename), filename
+
+
+def test_a_workbook_from_another_system_is_pointed_at_what_to_rename(
+    demo, phone_context, console_errors, tmp_path, screenshot
+):
+    """Headers and a sheet named as other systems name them: on a phone the run page lists
+    each missing column with the cell to rename, and the ignored sheet with its right name."""
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = "党员信息"
+    sheet.append(MEMBER_COLUMNS)
+    sheet = workbook.create_sheet("组织")
+    header = list(ORG_COLUMNS)
+    header[0], header[6] = "党组织编码", "专职党务工作人员数"
+    sheet.append(header)
+    path = tmp_path / "其他系统导出.xlsx"
+    workbook.save(path)
+    phone = console_errors.watch(phone_context.new_page())
+    login(phone, "admin")
+    _upload(phone, path)
+    expect(phone.locator(".alert-warning")).to_contain_text(
+        "若它就是“党员”表，请将工作表改名为“党员”"
+    )
+    issues = phone.locator("#issues tbody tr")
+    expect(issues).to_have_count(2)
+    expect(issues.nth(0).locator("td").nth(3)).to_contain_text(
+        "表中的“党组织编码”若即此列，请将表头改为“组织编码”"
+    )
+    expect(issues.nth(1).locator("td").nth(3)).to_contain_text(
+        "表中的“专职党务工作人员数”若即此列，请将表头改为“专职党务人员数”"
+    )
+    screenshot(phone, "phone", "renamed")
