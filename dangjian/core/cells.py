@@ -17,6 +17,10 @@ _DATE_TEXT = re.compile(r"^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?$")
 _COMPACT_DATE = re.compile(r"^(\d{4})(\d{2})(\d{2})$")  # 20200102, as many forms write dates
 # Full-width ASCII (！ to ～) and the ideographic space, as a Chinese input method types them.
 _HALF_WIDTH = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)} | {0x3000: " "}
+# Control characters other than tab and line breaks: invisible, and no name, code or text means
+# them (Word's \x0b line break pasted into a cell, a NUL of a damaged file).
+CONTROL_CHARACTERS = "".join(map(chr, [*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F]))
+_CONTROL = re.compile(f"[{re.escape(CONTROL_CHARACTERS)}]")
 
 
 def fold_width(text: str) -> str:
@@ -34,8 +38,10 @@ def as_text(value: object, label: str, *, required: bool = True, max_length: int
         text = str(int(value))
     else:
         text = str(value).strip()
-    if "\x00" in text:
-        raise BusinessError(f"{label}包含非法字符")
+    if not text.isprintable() and _CONTROL.search(text):  # isprintable: one quick C loop
+        raise BusinessError(
+            f"{label}含有不可见的控制字符（常见于从其他文档复制粘贴），请删除后重新填写"
+        )
     if required and not text:
         raise BusinessError(f"{label}不能为空")
     if len(text) > max_length:

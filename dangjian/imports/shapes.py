@@ -4,10 +4,14 @@ row-by-row rules would make of it; any other cell goes to those rules."""
 
 from __future__ import annotations
 
+from dangjian.core.cells import CONTROL_CHARACTERS
+
 DIGITS = "'0123456789'"
 # every character Python's str.strip() removes, as an SQL literal
 _SPACES = "".join(chr(c) for c in range(0x3001) if chr(c).isspace())
 SPACES = "'" + _SPACES.replace("'", "''") + "'"
+# the control characters the row rules refuse (a NUL never reaches a staged table)
+CONTROLS = "'" + CONTROL_CHARACTERS.replace("\x00", "") + "'"
 
 
 def digits(col: str, low: int, high: int) -> str:
@@ -58,9 +62,11 @@ def amount(col: str) -> str:
 
 
 def trimmed_text(col: str, max_length: int) -> str:
-    """Non-empty text of at most `max_length` characters that strip() would leave alone."""
+    """Non-empty text of at most `max_length` characters that strip() would leave alone,
+    without a control character."""
     return (
         f"(CASE WHEN length({col}) BETWEEN 1 AND {max_length}"
         f" THEN strpos({SPACES}, left({col}, 1)) = 0 AND strpos({SPACES}, right({col}, 1)) = 0"
+        f" AND length(translate({col}, {CONTROLS}, '')) = length({col})"
         " ELSE false END)"
     )

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as hs
 
-from dangjian.core.cells import as_choice, as_date, fold_width
+from dangjian.core.cells import CONTROL_CHARACTERS, as_choice, as_date, as_text, fold_width
 from dangjian.core.errors import BusinessError
 
 _chars = hs.sampled_from("0123456789０９x /年")
@@ -78,3 +78,15 @@ def test_a_loose_match_of_two_choices_is_unknown():
 
 def test_fold_width_keeps_chinese_text():
     assert fold_width("张三（１号）ＡＢ　ｘ") == "张三(1号)AB x"
+
+
+@given(hs.text(max_size=12), hs.sampled_from(CONTROL_CHARACTERS), hs.text(max_size=12))
+def test_text_with_a_control_character_is_refused_by_name(before, control, after):
+    with pytest.raises(BusinessError, match=r"^姓名含有不可见的控制字符"):
+        as_text(f"甲{before}{control}{after}乙", "姓名")
+
+
+def test_tabs_line_breaks_and_chinese_punctuation_are_text():
+    assert (
+        as_text(" 学习\t二十大\n精神：“两个确立”\u3000", "主题") == "学习\t二十大\n精神：“两个确立”"
+    )

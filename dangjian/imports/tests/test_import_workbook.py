@@ -127,15 +127,12 @@ def test_export_then_import_round_trips(tmp_path):
     assert snapshot()[:4] == before[:4]
 
 
-def test_text_no_worksheet_can_hold_is_exported_and_imported_back_as_it_was(tmp_path):
-    """A name that came in through a CSV file with a control character (a line break pasted
-    from Word, \x0b), a literal _x0041_ or a leading = : the export is written (not a failed
-    download, nor a formula), and importing it again changes nothing."""
-    orgs = [list(row) for row in ORGS]
-    orgs[1][1] = "机关\x0b第一党支部"
+def test_awkward_text_is_exported_as_text_and_imported_back_as_it_was(tmp_path):
+    """A name holding a literal _x0041_ or beginning with = : the export writes it as text
+    (not an escape, nor a formula), and importing it again changes nothing."""
     members = good_members()
-    members[0][1], members[1][1], members[2][1] = "张\x01三", "李_x0041_四", "=1+1"
-    assert run_import(write_csv_dir(tmp_path / "csv", orgs, members)).ok
+    members[0][1], members[1][1] = "李_x0041_四", "=1+1"
+    assert run_import(write_csv_dir(tmp_path / "csv", ORGS, members)).ok
     buffer = io.BytesIO()
     export_workbook(buffer)
     exported = tmp_path / "exported.xlsx"
@@ -145,7 +142,35 @@ def test_text_no_worksheet_can_hold_is_exported_and_imported_back_as_it_was(tmp_
     assert outcome.ok, outcome.issues
     assert outcome.results["组织"].unchanged == 6 and outcome.results["党员"].unchanged == 20
     assert snapshot()[:4] == before[:4]
-    assert Member.objects.filter(name__in=["张\x01三", "李_x0041_四", "=1+1"]).count() == 3
+    assert Member.objects.filter(name__in=["李_x0041_四", "=1+1"]).count() == 2
+
+
+@pytest.mark.parametrize("write", [write_xlsx, write_csv_dir])
+def test_a_control_character_in_a_text_cell_is_refused(tmp_path, write):
+    """Word's line break (\x0b) pasted into a cell, or \x01: invisible, so refused by name."""
+    xlsx = write is write_xlsx  # a workbook holds them as Office's escapes
+    orgs = [list(row) for row in ORGS]
+    orgs[5][1] = "新村村_x000B_党支部" if xlsx else "新村村\x0b党支部"
+    members = good_members()
+    members[0][1] = "张_x0001_三" if xlsx else "张\x01三"
+    outcome = run_import(write(tmp_path / ("book.xlsx" if xlsx else "csv"), orgs, members))
+    issues = {(i.sheet, i.row, i.column): i.message for i in outcome.issues}
+    assert issues[("组织", 7, "组织名称")] == (
+        "组织名称含有不可见的控制字符（常见于从其他文档复制粘贴），请删除后重新填写"
+    )
+    assert issues[("党员", 2, "姓名")].startswith("姓名含有不可见的控制字符")
+    assert Organization.objects.count() == 0
+
+
+def test_a_name_no_worksheet_can_hold_is_still_exported(tmp_path):
+    """A control character already in the register (written before it was refused): the
+    export is written, the character kept as Office's escape, not a failed download."""
+    assert run_import(write_xlsx(tmp_path / "good.xlsx", ORGS, good_members())).ok
+    Organization.objects.filter(code="A1").update(name="机关\x0b第一党支部")
+    buffer = io.BytesIO()
+    export_workbook(buffer)
+    rows = load_workbook(buffer, read_only=True)["组织"].iter_rows(values_only=True)
+    assert "机关_x000B_第一党支部" in {row[1] for row in rows}
 
 
 def test_bad_rows_reject_the_whole_file_and_are_all_named(tmp_path):
