@@ -26,6 +26,9 @@ from dangjian.rating.models import RatedTarget
 
 INSTRUCTIONS = "请用手机扫一扫，为我们的服务打分（无需登录，可留言反映问题）"
 CSV_COLUMNS = ("code", "name", "org_code", "url")
+# A cell Excel would read as a formula when the CSV file is opened (=, +, -, @, or a tab or
+# carriage return before them): written with a leading apostrophe, which Excel shows as text.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 # The poster's text box (rating/poster.html: 174 mm wide, the name's 42 mm high) in points,
 # and the name's sizes: as large as 44 pt on one line, one line down to 30 pt, then about two
 # lines, never below 14 pt.
@@ -142,8 +145,15 @@ def targets_csv(rows: Iterable[tuple[RatedTarget, str]], base: str) -> str:
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
     for target, org_code in rows:
-        writer.writerow([target.code, target.name, org_code, target_url(target.code, base)])
+        writer.writerow(
+            [target.code, csv_text(target.name), org_code, target_url(target.code, base)]
+        )
     return "\ufeff" + out.getvalue()
+
+
+def csv_text(text: str) -> str:
+    """`text` as a CSV cell that Excel opens as text, never as a formula."""
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
 def poster_filename(target: RatedTarget) -> str:

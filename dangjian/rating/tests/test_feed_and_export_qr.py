@@ -16,6 +16,7 @@ from django.utils import timezone
 from dangjian.accounts.models import AuditEntry
 from dangjian.core.testing import embedded_fonts, pdf_pages
 from dangjian.rating import feed, rollups, services
+from dangjian.rating.qr import csv_text
 from dangjian.rating.tests.factories import make_target, rate
 from dangjian.schemes.choices import RaterKind
 from dangjian.schemes.facts import explain_org
@@ -138,3 +139,13 @@ def test_refresh_satisfaction_command(tree, rated, capsys):
     out = capsys.readouterr().out
     assert "满意度统计已更新" in out and made.scheme.name in out
     assert public_scores(made.scheme)
+
+
+def test_a_target_name_excel_would_run_as_a_formula_is_written_as_text():
+    assert csv_text('=HYPERLINK("http://x","点我")') == '\'=HYPERLINK("http://x","点我")'
+    assert [csv_text(name) for name in ("+1窗口", "-窗口", "@窗口")] == [
+        "'+1窗口",
+        "'-窗口",
+        "'@窗口",
+    ]
+    assert csv_text("财政局窗口") == "财政局窗口"
