@@ -11,9 +11,9 @@ from urllib.parse import quote
 from django.http import HttpResponse
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-# What a cell cannot hold as it is: the characters XML 1.0 forbids (a name imported from a CSV
-# file, text pasted from Word with its \x0b line breaks), a carriage return (an XML reader
-# makes it a line feed) and an underscore that would start an _xHHHH_ escape.
+# What a cell cannot hold as it is: the characters XML 1.0 forbids (an import issue quoting a
+# cell that held one, text stored before control characters were refused), a carriage return
+# (an XML reader makes it a line feed) and an underscore that would start an _xHHHH_ escape.
 _XML_UNSAFE = re.compile(r"[\x00-\x08\x0b-\x1f\ud800-\udfff\ufffe\uffff]|_(?=x[0-9A-Fa-f]{4}_)")
 
 
