@@ -5,41 +5,21 @@ traceback, and a new data directory is made for it."""
 
 from __future__ import annotations
 
-import os
-import secrets
 import socket
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from config.env import EnvError, env_dir
-from dangjian.core import pii
 from dangjian.core.command_line import database_hint, missing_table
-
-ROOT = Path(__file__).resolve().parents[3]
+from dangjian.core.tests.test_deploy_check import manage as production_manage
 
 
 def manage(tmp_path: Path, *args: str, **env: str) -> subprocess.CompletedProcess:
-    values = {
-        "PATH": os.environ.get("PATH", ""),
-        "HOME": str(tmp_path),
-        "DJANGO_SETTINGS_MODULE": "config.settings",
-        "DANGJIAN_SECRET_KEY": secrets.token_urlsafe(50),
-        "DANGJIAN_PII_KEY": pii.generate_key(),
-        "DANGJIAN_VAR_DIR": str(tmp_path / "new" / "var"),
-        **env,
-    }
-    return subprocess.run(
-        [sys.executable, "manage.py", *args],
-        cwd=ROOT,
-        env=values,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    """`manage.py ARGS` as on a new machine: production settings, a data directory that does
+    not exist yet."""
+    return production_manage(tmp_path, *args, DANGJIAN_VAR_DIR=str(tmp_path / "new" / "var"), **env)
 
 
 def _closed_port() -> int:

@@ -18,7 +18,10 @@ from dangjian.core.checks import check_content_security_policy, check_pdf_fonts
 ROOT = Path(__file__).resolve().parents[3]
 
 
-def deploy_check(tmp_path: Path, **env: str) -> subprocess.CompletedProcess:
+def manage(tmp_path: Path, *args: str, **env: str) -> subprocess.CompletedProcess:
+    """`manage.py ARGS` in a fresh process with the production settings, configured only
+    through the environment as README describes (new keys, the host name, `tmp_path` as the
+    data directory), plus `env`."""
     production = {
         "PATH": os.environ.get("PATH", ""),
         "HOME": str(tmp_path),
@@ -30,7 +33,7 @@ def deploy_check(tmp_path: Path, **env: str) -> subprocess.CompletedProcess:
         **env,
     }
     return subprocess.run(
-        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        [sys.executable, "manage.py", *args],
         cwd=ROOT,
         env=production,
         capture_output=True,
@@ -38,6 +41,10 @@ def deploy_check(tmp_path: Path, **env: str) -> subprocess.CompletedProcess:
         timeout=120,
         check=False,
     )
+
+
+def deploy_check(tmp_path: Path, **env: str) -> subprocess.CompletedProcess:
+    return manage(tmp_path, "check", "--deploy", "--fail-level", "WARNING", **env)
 
 
 def test_check_deploy_passes_with_production_settings(tmp_path):
