@@ -17,10 +17,13 @@ _DATE_TEXT = re.compile(r"^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?$")
 _COMPACT_DATE = re.compile(r"^(\d{4})(\d{2})(\d{2})$")  # 20200102, as many forms write dates
 # Full-width ASCII (！ to ～) and the ideographic space, as a Chinese input method types them.
 _HALF_WIDTH = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)} | {0x3000: " "}
-# Control characters other than tab and line breaks: invisible, and no name, code or text means
-# them (Word's \x0b line break pasted into a cell, a NUL of a damaged file).
-CONTROL_CHARACTERS = "".join(map(chr, [*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F]))
+# Word's manual line break and page break, as text pasted from Word holds them: line breaks.
+WORD_BREAKS = "\x0b\x0c"
+# The other control characters but tab and line breaks: invisible, and no name, code or text
+# means them (\x01, DEL, a NUL of a damaged file).
+CONTROL_CHARACTERS = "".join(map(chr, [*range(0x00, 0x09), *range(0x0E, 0x20), 0x7F]))
 _CONTROL = re.compile(f"[{re.escape(CONTROL_CHARACTERS)}]")
+_LINE_BREAKS = str.maketrans(dict.fromkeys(WORD_BREAKS, "\n"))
 
 
 def fold_width(text: str) -> str:
@@ -30,18 +33,38 @@ def fold_width(text: str) -> str:
     return text if text.isascii() else text.translate(_HALF_WIDTH)  # isascii: a flag read
 
 
+def plain_text(text: str, label: str, field: str | None = None) -> str:
+    """`text` with Word's line and page breaks as line breaks; refused when it holds another
+    control character (but tab and line breaks)."""
+    if text.isprintable():  # one quick C loop: nearly all text
+        return text
+    if _CONTROL.search(text):
+        raise BusinessError(
+            f"{label}含有不可见的控制字符（常见于从其他文档复制粘贴），请删除后重新填写", field
+        )
+    return text.translate(_LINE_BREAKS)
+
+
+def form_text(value: object, label: str, limit: int, field: str, *, required: bool = True) -> str:
+    """Text typed into a form field: trimmed, filled in when `required`, at most `limit`
+    characters, as `plain_text`; a refusal names `field`."""
+    text = plain_text(str(value or "").strip(), label, field)
+    if required and not text:
+        raise BusinessError(f"请填写{label}", field)
+    if len(text) > limit:
+        raise BusinessError(f"{label}过长（最多{limit}字）", field)
+    return text
+
+
 def as_text(value: object, label: str, *, required: bool = True, max_length: int = 100) -> str:
-    """A trimmed text value."""
+    """A trimmed text value, as `plain_text`."""
     if value is None:
         text = ""
     elif isinstance(value, float) and value.is_integer():
         text = str(int(value))
     else:
         text = str(value).strip()
-    if not text.isprintable() and _CONTROL.search(text):  # isprintable: one quick C loop
-        raise BusinessError(
-            f"{label}含有不可见的控制字符（常见于从其他文档复制粘贴），请删除后重新填写"
-        )
+    text = plain_text(text, label)
     if required and not text:
         raise BusinessError(f"{label}不能为空")
     if len(text) > max_length:

@@ -4,14 +4,15 @@ row-by-row rules would make of it; any other cell goes to those rules."""
 
 from __future__ import annotations
 
-from dangjian.core.cells import CONTROL_CHARACTERS
+from dangjian.core.cells import CONTROL_CHARACTERS, WORD_BREAKS
 
 DIGITS = "'0123456789'"
 # every character Python's str.strip() removes, as an SQL literal
 _SPACES = "".join(chr(c) for c in range(0x3001) if chr(c).isspace())
 SPACES = "'" + _SPACES.replace("'", "''") + "'"
-# the control characters the row rules refuse (a NUL never reaches a staged table)
-CONTROLS = "'" + CONTROL_CHARACTERS.replace("\x00", "") + "'"
+# the control characters the row rules refuse or turn into line breaks (a NUL never reaches a
+# staged table)
+CONTROLS = "'" + CONTROL_CHARACTERS.replace("\x00", "") + WORD_BREAKS + "'"
 
 
 def digits(col: str, low: int, high: int) -> str:

@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from dangjian.accounts import audit
 from dangjian.core import pii
+from dangjian.core.cells import form_text
 from dangjian.core.errors import BusinessError
 from dangjian.core.workdays import add_working_days
 from dangjian.orgs.models import Organization
@@ -42,17 +43,6 @@ CASE = "群众诉求"
 MAX_DEADLINE_DAYS = 60
 
 
-def _text(value, label: str, limit: int, field: str, *, required: bool = True) -> str:
-    text = str(value or "").strip()
-    if required and not text:
-        raise BusinessError(f"请填写{label}", field)
-    if len(text) > limit:
-        raise BusinessError(f"{label}过长（最多{limit}字）", field)
-    if any(ord(ch) < 32 and ch not in "\n\r\t" for ch in text):
-        raise BusinessError(f"{label}含有无法识别的字符", field)
-    return text
-
-
 # --- targets -------------------------------------------------------------------------------
 
 
@@ -69,10 +59,10 @@ class TargetInput:
 
 
 def _clean_target(data: TargetInput) -> tuple[str, str, str]:
-    name = _text(data.name, "名称", TARGET_NAME_MAX, "name")
+    name = form_text(data.name, "名称", TARGET_NAME_MAX, "name")
     if data.kind not in TargetKind.values:
         raise BusinessError("类型应为部门、服务窗口或便民服务站", "kind")
-    location = _text(data.location, "地点", LOCATION_MAX, "location", required=False)
+    location = form_text(data.location, "地点", LOCATION_MAX, "location", required=False)
     if not data.organization.is_active:
         raise BusinessError("所属组织已撤销，不能登记评议对象", "organization")
     return name, str(data.kind), location
@@ -312,7 +302,7 @@ def assign(actor, case: Case, department: Organization, deadline=None, note="") 
         raise BusinessError("承办单位已撤销，请选择其他单位", "department")
     today = timezone.localdate()
     deadline = clean_deadline(deadline, today)
-    note = _text(note, "转办意见", NOTE_MAX, "note", required=False)
+    note = form_text(note, "转办意见", NOTE_MAX, "note", required=False)
     now = timezone.now()
     with transaction.atomic():
         _locked(case, OWED_STATES, "转办")
@@ -344,7 +334,7 @@ def assign(actor, case: Case, department: Organization, deadline=None, note="") 
 def track(actor, case: Case, note) -> CaseStep:
     """跟踪: write down what was done (a call, a visit, a check) while the case is open."""
     _check(case, (CaseState.PENDING, CaseState.HANDLING, CaseState.REPLIED), "登记办理情况")
-    note = _text(note, "办理情况", NOTE_MAX, "note")
+    note = form_text(note, "办理情况", NOTE_MAX, "note")
     now = timezone.now()
     with transaction.atomic():
         _locked(case, (CaseState.PENDING, CaseState.HANDLING, CaseState.REPLIED), "登记办理情况")
@@ -357,7 +347,7 @@ def track(actor, case: Case, note) -> CaseStep:
 def reply(actor, case: Case, text) -> Case:
     """反馈: the department's written answer; the person reads it with the tracking code."""
     _check(case, OWED_STATES, "答复")
-    text = _text(text, "答复内容", REPLY_MAX, "reply")
+    text = form_text(text, "答复内容", REPLY_MAX, "reply")
     now = timezone.now()
     label = audit.actor_label(actor)
     with transaction.atomic():
@@ -386,7 +376,7 @@ def reply(actor, case: Case, text) -> Case:
 def close(actor, case: Case, note="") -> Case:
     """办结 a case that has been answered (when the person gives no feedback)."""
     _check(case, (CaseState.REPLIED,), "办结")
-    note = _text(note, "办结说明", NOTE_MAX, "note", required=False)
+    note = form_text(note, "办结说明", NOTE_MAX, "note", required=False)
     now = timezone.now()
     with transaction.atomic():
         _locked(case, (CaseState.REPLIED,), "办结")
@@ -404,7 +394,7 @@ def escalate(actor, case: Case, note="", today: dt.date | None = None) -> Case:
     """督办: move a case still owed an answer to the responsible department's superior, with a
     new deadline; at the top of the tree it stays where it is, escalated again."""
     _check(case, OWED_STATES, "督办")
-    note = _text(note, "督办意见", NOTE_MAX, "note", required=False)
+    note = form_text(note, "督办意见", NOTE_MAX, "note", required=False)
     today = today or timezone.localdate()
     deadline = add_working_days(today, settings.CASE_WORKING_DAYS)
     now = timezone.now()

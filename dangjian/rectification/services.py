@@ -20,6 +20,7 @@ from django.utils import timezone
 from dangjian.accounts import audit
 from dangjian.assessment.models import AssessmentResult, AssessmentRun
 from dangjian.core.bulk import lock_for_sequence
+from dangjian.core.cells import form_text
 from dangjian.core.errors import BusinessError
 from dangjian.core.signals import results_changed
 from dangjian.rectification.choices import (
@@ -43,15 +44,6 @@ EARLIEST_YEAR = 2000
 
 
 # --- cleaning -------------------------------------------------------------------------------
-
-
-def _text(value, label: str, limit: int, field: str, *, required: bool = True) -> str:
-    text = str(value or "").strip()
-    if required and not text:
-        raise BusinessError(f"请填写{label}", field)
-    if len(text) > limit:
-        raise BusinessError(f"{label}过长（最多{limit}字）", field)
-    return text
 
 
 def _date(value, label: str, field: str, *, required: bool = True) -> dt.date | None:
@@ -219,7 +211,7 @@ def open_rectifications(actor, year, today: dt.date | None = None) -> int:
 def update_plan(actor, rect: Rectification, plan) -> Rectification:
     """Write the organization's plan (一支部一方案) while it is being rectified."""
     _check_state(rect, (State.IN_PROGRESS,), "修改整顿方案")
-    plan = _text(plan, "整顿方案", PLAN_MAX, "plan")
+    plan = form_text(plan, "整顿方案", PLAN_MAX, "plan")
     with transaction.atomic():
         _locked(rect, (State.IN_PROGRESS,), "修改整顿方案")
         before = rect.plan
@@ -262,8 +254,10 @@ def _clean_problem(
 ) -> tuple[str, str, dt.date | None]:
     """Cleaned text and due date; a due date left as it was (`kept_due`) is not checked
     again, so an overdue problem can still be edited and solved."""
-    problem = _text(data.problem, "存在问题", PROBLEM_MAX, "problem")
-    countermeasure = _text(data.countermeasure, "整改对策", COUNTERMEASURE_MAX, "countermeasure")
+    problem = form_text(data.problem, "存在问题", PROBLEM_MAX, "problem")
+    countermeasure = form_text(
+        data.countermeasure, "整改对策", COUNTERMEASURE_MAX, "countermeasure"
+    )
     due_on = _date(data.due_on, "完成时限", "due_on", required=False)
     if due_on is not None and due_on != kept_due:
         opened = timezone.localtime(rect.opened_at).date()
@@ -370,8 +364,8 @@ def assign_leader(actor, rect: Rectification, kind, name, post="") -> Leader:
     _check_state(rect, (State.IN_PROGRESS,), "调整包联领导")
     if kind not in LeaderKind.values:
         raise BusinessError("包联方式应为包点、挂点或驻点", "kind")
-    name = _text(name, "领导姓名", NAME_MAX, "name")
-    post = _text(post, "职务/单位", POST_MAX, "post", required=False)
+    name = form_text(name, "领导姓名", NAME_MAX, "name")
+    post = form_text(post, "职务/单位", POST_MAX, "post", required=False)
     now = timezone.now()
     duplicate = BusinessError(f"{name}已登记为{LeaderKind(kind).label}，不必重复登记", "name")
     try:
@@ -442,7 +436,7 @@ def add_progress(actor, rect: Rectification, happened_on, content) -> ProgressEn
         raise BusinessError("进展日期不能晚于今天", "happened_on")
     if happened_on.year < rect.year:
         raise BusinessError(f"进展日期不能早于{rect.year}年", "happened_on")
-    content = _text(content, "进展情况", PROGRESS_MAX, "content")
+    content = form_text(content, "进展情况", PROGRESS_MAX, "content")
     now = timezone.now()
     with transaction.atomic():
         _locked(rect, (State.IN_PROGRESS, State.TRANSFORMED), "登记整顿进展")
@@ -510,8 +504,8 @@ def transform(actor, rect: Rectification, opinion, acceptor) -> Rectification:
     """
     _check_state(rect, (State.IN_PROGRESS,), "验收转化")
     _check_acceptor(actor, rect)
-    opinion = _text(opinion, "验收意见", OPINION_MAX, "acceptance_opinion")
-    acceptor = _text(acceptor, "验收人", NAME_MAX, "acceptor")
+    opinion = form_text(opinion, "验收意见", OPINION_MAX, "acceptance_opinion")
+    acceptor = form_text(acceptor, "验收人", NAME_MAX, "acceptor")
     now = timezone.now()
     with transaction.atomic():
         _locked(rect, (State.IN_PROGRESS,), "验收转化")
@@ -557,7 +551,7 @@ def consolidate(actor, rect: Rectification, note) -> Rectification:
         raise BusinessError("尚未验收转化，不能确认巩固", "state")
     _check_state(rect, (State.TRANSFORMED,), "确认巩固")
     _check_acceptor(actor, rect)
-    note = _text(note, "巩固情况", OPINION_MAX, "consolidation_note")
+    note = form_text(note, "巩固情况", OPINION_MAX, "consolidation_note")
     now = timezone.now()
     with transaction.atomic():
         _locked(rect, (State.TRANSFORMED,), "确认巩固")

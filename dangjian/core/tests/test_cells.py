@@ -86,6 +86,13 @@ def test_text_with_a_control_character_is_refused_by_name(before, control, after
         as_text(f"甲{before}{control}{after}乙", "姓名")
 
 
+def test_words_line_and_page_breaks_are_line_breaks():
+    assert (
+        as_text("一、配强班子\x0b二、规范三会一课\x0c", "整顿方案")
+        == "一、配强班子\n二、规范三会一课"
+    )
+
+
 def test_tabs_line_breaks_and_chinese_punctuation_are_text():
     assert (
         as_text(" 学习\t二十大\n精神：“两个确立”\u3000", "主题") == "学习\t二十大\n精神：“两个确立”"

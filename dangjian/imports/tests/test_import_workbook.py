@@ -147,12 +147,13 @@ def test_awkward_text_is_exported_as_text_and_imported_back_as_it_was(tmp_path):
 
 @pytest.mark.parametrize("write", [write_xlsx, write_csv_dir])
 def test_a_control_character_in_a_text_cell_is_refused(tmp_path, write):
-    """Word's line break (\x0b) pasted into a cell, or \x01: invisible, so refused by name."""
+    """\x01 or DEL in a cell: invisible, so refused by name. Word's line break (\x0b), pasted
+    into a cell, is a line break."""
     xlsx = write is write_xlsx  # a workbook holds them as Office's escapes
     orgs = [list(row) for row in ORGS]
-    orgs[5][1] = "新村村_x000B_党支部" if xlsx else "新村村\x0b党支部"
+    orgs[5][1] = "新村村_x0001_党支部" if xlsx else "新村村\x01党支部"
     members = good_members()
-    members[0][1] = "张_x0001_三" if xlsx else "张\x01三"
+    members[0][1] = "张_x007F_三" if xlsx else "张\x7f三"
     outcome = run_import(write(tmp_path / ("book.xlsx" if xlsx else "csv"), orgs, members))
     issues = {(i.sheet, i.row, i.column): i.message for i in outcome.issues}
     assert issues[("组织", 7, "组织名称")] == (
@@ -160,6 +161,11 @@ def test_a_control_character_in_a_text_cell_is_refused(tmp_path, write):
     )
     assert issues[("党员", 2, "姓名")].startswith("姓名含有不可见的控制字符")
     assert Organization.objects.count() == 0
+
+    orgs[5][1] = "新村村_x000B_党支部" if xlsx else "新村村\x0b党支部"
+    outcome = run_import(write(tmp_path / ("again.xlsx" if xlsx else "again"), orgs, []))
+    assert outcome.ok, outcome.issues
+    assert Organization.objects.get(code="T1").name == "新村村\n党支部"
 
 
 def test_a_name_no_worksheet_can_hold_is_still_exported(tmp_path):

@@ -21,6 +21,7 @@ from dangjian.imports.runner import run_import
 from dangjian.imports.streaming import streams
 from dangjian.imports.tests.fuzzing import assert_same_answer, fuzz_settings
 from dangjian.imports.tests.test_import_workbook import good_members
+from dangjian.ledger.models import Meeting
 from dangjian.ledger.tests.test_import_ledger import LAST_YEAR, csv_dir, good_dues, good_meetings
 
 pytestmark = [pytest.mark.django_db, pytest.mark.postgresql]
@@ -94,14 +95,24 @@ def _both_ways(settings, sheets):
     return streamed, rowwise
 
 
-def test_a_control_character_in_a_topic_is_refused_both_ways(settings, tree, members):
-    """A topic in its plain shape is taken by SQL as it is: the shape leaves out what the row
-    rules refuse (Word's \x0b line break pasted into the cell)."""
+@pytest.mark.parametrize(
+    ("topic", "refused"), [("学习\x01二十大精神", True), ("学习\x0b二十大精神", False)]
+)
+def test_a_control_character_in_a_topic_gets_the_same_answer_both_ways(
+    settings, tree, members, topic, refused
+):
+    """A topic in its plain shape is taken by SQL as it is: the shape leaves to the row rules
+    what they refuse (\x01) or change (Word's \x0b line break, pasted into the cell)."""
     meetings = good_meetings()
-    meetings[0][3] = "学习\x0b二十大精神"
+    meetings[0][3] = topic
     streamed, rowwise = _both_ways(settings, {"组织生活": meetings})
     assert_same_answer(streamed, rowwise)
-    assert [(i.row, i.column) for i in streamed.issues] == [(2, "主题")]
+    assert [(i.row, i.column) for i in streamed.issues] == ([(2, "主题")] if refused else [])
+    if not refused:  # stored with a line break, streamed too
+        with tempfile.TemporaryDirectory() as folder:
+            settings.IMPORT_STREAMING = True
+            assert run_import(csv_dir(Path(folder) / "ledgers", {"组织生活": meetings})).ok
+        assert Meeting.objects.filter(topic="学习\n二十大精神").count() == 1
 
 
 def test_garbage_gets_the_same_answer_streamed_and_row_by_row(settings, tree, members):

@@ -141,7 +141,21 @@ def test_plan_is_written_and_audited(tree, officer):
     assert entries("整顿台账", "update").count() == 1
 
 
-@pytest.mark.parametrize(("plan", "message"), [("   ", "请填写整顿方案"), ("字" * 5001, "过长")])
+def test_a_plan_pasted_from_word_keeps_its_line_breaks(tree, officer):
+    rect = opened(tree.a1)
+    services.update_plan(officer, rect, "一、配强班子\x0b二、规范三会一课")
+    rect.refresh_from_db()
+    assert rect.plan == "一、配强班子\n二、规范三会一课"
+
+
+@pytest.mark.parametrize(
+    ("plan", "message"),
+    [
+        ("   ", "请填写整顿方案"),
+        ("字" * 5001, "过长"),
+        ("一、配强班子\x01二、规范三会一课", "整顿方案含有不可见的控制字符"),
+    ],
+)
 def test_bad_plan_changes_nothing(tree, officer, plan, message):
     rect = opened(tree.a1)
     before = snapshot(rect)
@@ -186,6 +200,7 @@ def test_problems_are_added_changed_solved_and_removed(tree, officer):
         (services.ProblemInput("", "对策"), "请填写存在问题"),
         (services.ProblemInput("问题", "  "), "请填写整改对策"),
         (services.ProblemInput("问" * 501, "对策"), "存在问题过长"),
+        (services.ProblemInput("问题", "对\x01策"), "整改对策含有不可见的控制字符"),
         (services.ProblemInput("问题", "对策", "2025-02-30"), "完成时限应为日期"),
         (services.ProblemInput("问题", "对策", "2001-01-01"), "不能早于台账建立日期"),
         (services.ProblemInput("问题", "对策", "2199-01-01"), "过远"),
