@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from dangjian.accounts import audit
 from dangjian.compliance.models import ComplianceRule, Exemption
+from dangjian.core.cells import form_text
 from dangjian.core.errors import BusinessError
 from dangjian.core.periods import parse_month
 from dangjian.orgs.choices import BRANCH_TYPES
@@ -20,11 +21,7 @@ def add_exemption(actor, org, rule_code: str, first: str, last: str, reason: str
         raise BusinessError("截止月份不能早于起始月份", "last_month")
     if (end.year - start.year) * 12 + end.month - start.month >= 24:
         raise BusinessError("一次豁免最长24个月", "last_month")
-    reason = (reason or "").strip()
-    if not reason:
-        raise BusinessError("请填写豁免原因", "reason")
-    if len(reason) > 200:
-        raise BusinessError("豁免原因过长（最多200字）", "reason")
+    reason = form_text(reason, "豁免原因", 200, "reason")
     if rule_code and not ComplianceRule.objects.filter(code=rule_code).exists():
         raise BusinessError("未知的规则", "rule_code")
     with transaction.atomic():

@@ -10,6 +10,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from dangjian.accounts import audit
+from dangjian.core.cells import form_text
 from dangjian.core.errors import BusinessError
 from dangjian.core.money import fen_to_yuan
 from dangjian.core.periods import Month
@@ -70,8 +71,7 @@ def _check_meeting(org: Organization, data: MeetingInput, today: dt.date) -> Mee
     v.check_activity_fits(v.clean_activity_type(data.activity_type), org.org_type, org.name)
     data.held_on = v.clean_held_on(data.held_on, today, closed)
     data.topic = v.clean_topic(data.topic)
-    if len(data.minutes) > 20000:
-        raise BusinessError("会议记录过长（最多20000字）", "minutes")
+    data.minutes = form_text(data.minutes, "会议记录", 20000, "minutes", required=False)
     return data
 
 

@@ -57,6 +57,8 @@ def test_counts_come_from_the_roll_call(tree, members, officer):
         ({"held_on": dt.date.today() + dt.timedelta(days=2)}, "之后"),
         ({"activity_type": "茶话会"}, "未知的活动类型"),
         ({"topic": ""}, "主题不能为空"),
+        ({"minutes": "字" * 20001}, "会议记录过长"),
+        ({"minutes": "会议\x01记录"}, "会议记录含有不可见的控制字符"),
     ],
 )
 def test_bad_meeting_changes_nothing(tree, members, officer, change, message):
@@ -66,6 +68,12 @@ def test_bad_meeting_changes_nothing(tree, members, officer, change, message):
     with pytest.raises(BusinessError, match=message):
         services.record_meeting(officer, tree.a1, data, roll(members.a1))
     assert Meeting.objects.count() == 0
+
+
+def test_minutes_pasted_from_word_keep_their_line_breaks(tree, members, officer):
+    data = MeetingInput("主题党日", today(), "主题", minutes="  一、学习\x0b二、讨论  ")
+    meeting = services.record_meeting(officer, tree.a1, data, roll(members.a1))
+    assert Meeting.objects.get(pk=meeting.pk).minutes == "一、学习\n二、讨论"
 
 
 def test_attendee_outside_the_branch_is_refused(tree, members, officer):
