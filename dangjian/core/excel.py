@@ -6,9 +6,9 @@ from __future__ import annotations
 import io
 import re
 from collections.abc import Iterable, Sequence
-from urllib.parse import quote
 
 from django.http import HttpResponse
+from django.utils.http import content_disposition_header
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # What a cell cannot hold as it is: the characters XML 1.0 forbids (an import issue quoting a
@@ -64,6 +64,11 @@ def xlsx_response(filename: str, sheets: dict[str, tuple[Sequence[str], Iterable
             sheet.append(cells(sheet, row))
     buffer = io.BytesIO()
     workbook.save(buffer)
-    response = HttpResponse(buffer.getvalue(), content_type=XLSX)
-    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
+    return xlsx_download(buffer.getvalue(), filename)
+
+
+def xlsx_download(content: bytes, filename: str) -> HttpResponse:
+    """An .xlsx file offered as an attachment under `filename` (Chinese names kept)."""
+    response = HttpResponse(content, content_type=XLSX)
+    response["Content-Disposition"] = content_disposition_header(True, filename)
     return response

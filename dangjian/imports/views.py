@@ -7,14 +7,12 @@ import tempfile
 from pathlib import Path
 
 from django.contrib import messages
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.utils.http import content_disposition_header
-from openpyxl import Workbook
 
 from dangjian.accounts.roles import Perm
-from dangjian.core.excel import cells
+from dangjian.core.excel import xlsx_download, xlsx_response
 from dangjian.core.views import require_perm
 from dangjian.imports.export import export_workbook
 from dangjian.imports.forms import UploadForm
@@ -23,14 +21,7 @@ from dangjian.imports.registry import registered_sheets
 from dangjian.imports.runner import TITLE_ROWS, run_import
 from dangjian.orgs.querysets import is_jurisdiction_root
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 SHOWN_ISSUES = 500
-
-
-def _xlsx_response(content: bytes, filename: str) -> HttpResponse:
-    response = HttpResponse(content, content_type=XLSX)
-    response["Content-Disposition"] = content_disposition_header(True, filename)
-    return response
 
 
 def _runs_for(user):
@@ -114,14 +105,9 @@ def run_detail(request, pk: int):
 def run_issues(request, pk: int):
     """Every rejected row of a run as an .xlsx report."""
     run = _run_or_404(request, pk)
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet("问题清单")
-    sheet.append(["工作表", "行号", "列", "问题"])
-    for issue in run.issues:  # an issue quotes the bad cell, whatever it held
-        sheet.append(cells(sheet, issue))
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return _xlsx_response(buffer.getvalue(), f"导入问题清单-{run.pk}.xlsx")
+    return xlsx_response(
+        f"导入问题清单-{run.pk}.xlsx", {"问题清单": (["工作表", "行号", "列", "问题"], run.issues)}
+    )
 
 
 @require_perm(Perm.EXPORT)
@@ -129,15 +115,11 @@ def export(request):
     """The user's scope as a workbook that can be imported again."""
     buffer = io.BytesIO()
     export_workbook(buffer, request.user)
-    return _xlsx_response(buffer.getvalue(), f"导出-{timezone.localdate():%Y%m%d}.xlsx")
+    return xlsx_download(buffer.getvalue(), f"导出-{timezone.localdate():%Y%m%d}.xlsx")
 
 
 @require_perm(Perm.IMPORT)
 def template(request):
     """An empty workbook with the sheets and headers to fill in."""
-    workbook = Workbook(write_only=True)
-    for importer in registered_sheets():
-        workbook.create_sheet(importer.sheet).append(list(importer.columns))
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return _xlsx_response(buffer.getvalue(), "导入模板.xlsx")
+    sheets = {importer.sheet: (importer.columns, []) for importer in registered_sheets()}
+    return xlsx_response("导入模板.xlsx", sheets)

@@ -12,6 +12,7 @@ from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_POST
 
 from dangjian.accounts.roles import Perm
@@ -211,13 +212,11 @@ def target_edit(request, pk: int):
 
 def _download(content, content_type: str, filename: str) -> HttpResponse:
     """An attachment: bytes, or an iterator of bytes sent as they come."""
-    from urllib.parse import quote
-
     if isinstance(content, bytes):
         response = HttpResponse(content, content_type=content_type)
     else:
         response = StreamingHttpResponse(content, content_type=content_type)
-    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
+    response["Content-Disposition"] = content_disposition_header(True, filename)
     return response
 
 

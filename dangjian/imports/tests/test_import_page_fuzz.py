@@ -48,6 +48,7 @@ from openpyxl import Workbook, load_workbook
 from conftest import PASSWORD, client_for
 from dangjian.accounts.models import User
 from dangjian.accounts.roles import Role
+from dangjian.core.excel import XLSX
 from dangjian.imports.models import ImportRun
 from dangjian.imports.registry import get_sheet
 from dangjian.imports.runner import run_import
@@ -61,7 +62,7 @@ from dangjian.imports.tests.test_import_fuzz import (
     xlsx_cell,
 )
 from dangjian.imports.tests.test_import_workbook import ORGS, good_members
-from dangjian.imports.views import SHOWN_ISSUES, XLSX
+from dangjian.imports.views import SHOWN_ISSUES
 from tests import scope_world as sw
 
 pytestmark = pytest.mark.django_db
