@@ -25,7 +25,10 @@ def database_hint(error: BaseException) -> str | None:
         return f"数据库尚未初始化（缺少表 {table}）：请先运行 python manage.py migrate"
     if _NO_SERVER.search(str(error)):
         first_line = str(error).splitlines()[0]
-        return f"无法连接数据库（请检查 DATABASE_URL 与数据库服务是否已启动）：{first_line}"
+        return (
+            "无法连接数据库：请检查 DATABASE_URL 与数据库服务是否已启动"
+            f"（数据库驱动的原始信息：{first_line}）"
+        )
     return None
 
 
