@@ -236,6 +236,11 @@ IMPORT_STREAMING = env_bool("DANGJIAN_IMPORT_STREAMING", True)
 IMPORT_STREAMING_MIN_BYTES = env_int("DANGJIAN_IMPORT_STREAMING_MIN_BYTES", 4 * 1024 * 1024)
 IMPORT_WORK_MEM = env_str("DANGJIAN_IMPORT_WORK_MEM", "256MB")
 IMPORT_MAINTENANCE_WORK_MEM = env_str("DANGJIAN_IMPORT_MAINTENANCE_WORK_MEM", "1GB")
+# A workbook uploaded on the import page at least this large is imported by the task worker
+# (`imports.background`), the page following its progress, rather than inside the request; it
+# waits for the worker in IMPORT_UPLOAD_DIR, which the web server and the worker share.
+IMPORT_BACKGROUND_MIN_BYTES = env_int("DANGJIAN_IMPORT_BACKGROUND_MIN_BYTES", 2 * 1024 * 1024)
+IMPORT_UPLOAD_DIR = VAR_DIR / "imports"
 # Processes checking the rows of a streamed 党员 sheet (0: one per core, at most 4).
 IMPORT_WORKERS = env_int("DANGJIAN_IMPORT_WORKERS", 0)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024

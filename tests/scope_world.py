@@ -107,6 +107,7 @@ KWARG_OBJECTS: dict[str, dict[str, str]] = {
     **{f"members:{n}": {"pk": "member"} for n in ("detail", "edit", "transfer", "reveal")},
     "imports:run": {"pk": "import_run"},
     "imports:run-issues": {"pk": "import_run"},
+    "imports:run-progress": {"pk": "import_run"},
     **{f"ledger:{n}": {"pk": "meeting"} for n in ("meeting", "meeting_edit", "meeting_delete")},
     "ledger:attachment": {"pk": "attachment"},
     "compliance:branch": {"pk": "org"},

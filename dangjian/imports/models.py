@@ -1,4 +1,7 @@
-"""A record of each import run, so the web page can show and download its error report."""
+"""A record of each import run, so the web page can show and download its error report.
+
+A large upload is recorded first as queued, then imported by the task worker
+(`imports.background`), which fills in the outcome."""
 
 from django.conf import settings
 from django.db import models
@@ -8,8 +11,11 @@ class ImportRun(models.Model):
     """One attempt to import a workbook: who, what, the outcome and every rejected row."""
 
     class Status(models.TextChoices):
+        QUEUED = "queued", "排队中"
+        RUNNING = "running", "导入中"
         SUCCEEDED = "succeeded", "成功"
         REJECTED = "rejected", "未通过校验，未导入"
+        FAILED = "failed", "中断，未导入"
 
     started_at = models.DateTimeField("时间", auto_now_add=True)
     actor = models.ForeignKey(
@@ -22,6 +28,7 @@ class ImportRun(models.Model):
     seconds = models.FloatField("耗时（秒）", default=0)
     summary = models.JSONField("各表结果", default=dict)
     issues = models.JSONField("问题", default=list)
+    warnings = models.JSONField("提示", default=list)
 
     class Meta:
         verbose_name = "导入记录"
@@ -30,3 +37,7 @@ class ImportRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.filename} {self.get_status_display()}"
+
+    @property
+    def in_progress(self) -> bool:
+        return self.status in (self.Status.QUEUED, self.Status.RUNNING)

@@ -125,3 +125,15 @@ def registered_sheets() -> list[SheetImporter]:
 def get_sheet(name: str) -> SheetImporter | None:
     """The importer of a sheet name, if any capability registered it."""
     return _REGISTRY.get(name)
+
+
+def in_sheet_order(results: dict[str, object]) -> list[tuple[str, object]]:
+    """(sheet, result) pairs in the order the sheets are loaded (a run's summary comes back
+    from PostgreSQL's JSON in its own key order); sheets no longer registered come last."""
+    return sorted(
+        results.items(),
+        key=lambda item: (
+            _REGISTRY[item[0]].order if item[0] in _REGISTRY else 1_000_000,
+            item[0],
+        ),
+    )

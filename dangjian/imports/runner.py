@@ -35,6 +35,7 @@ from dangjian.imports.registry import (
 from dangjian.imports.sources import SheetData, clean_header, read_source
 from dangjian.imports.staging import Meter, header_issues
 from dangjian.imports.streaming import StreamingSheet, registered_streaming, streams
+from dangjian.orgs.querysets import is_jurisdiction_root
 
 
 @dataclass
@@ -51,6 +52,7 @@ class ImportOutcome:
 
 
 STRUCTURE_SHEET = "组织"
+READING = "读取文件"
 
 
 class _Rejected(Exception):
@@ -119,6 +121,13 @@ def _read_ahead(streamed: list[tuple[StreamingSheet, Path]], ctx: ImportContext)
     return ReadAhead(ctx, work).start()
 
 
+def scope_root_for(user):
+    """The organization whose subtree an import by `user` may change: None when their scope is
+    the whole jurisdiction (the tree's root)."""
+    scope = user.scope
+    return None if scope is None or is_jurisdiction_root(scope.path) else scope
+
+
 def run_import(
     path: Path | str,
     *,
@@ -128,13 +137,16 @@ def run_import(
     filename: str | None = None,
     progress: Callable[[str], None] | None = None,
     meter: Meter | None = None,
+    run: ImportRun | None = None,
 ) -> ImportOutcome:
     """Import a workbook or CSV directory. Nothing is written unless every row is valid.
 
     A CSV directory on PostgreSQL streams its big sheets through staging tables
-    (`imports.streaming`); `meter(sheet, bytes_done, bytes_total)` follows their loading."""
+    (`imports.streaming`); `meter(sheet, bytes_done, bytes_total)` follows their loading.
+    The outcome is recorded in `run` when given (a queued upload), else in a new ImportRun."""
     started = time.perf_counter()
     say = progress or (lambda _msg: None)
+    say(READING)
     outcome = ImportOutcome(ok=False)
     ctx = ImportContext(actor=actor, scope_root=scope_root, today=timezone.localdate())
     streamed = []
@@ -237,14 +249,23 @@ def run_import(
     outcome.issues = sorted(ctx.issues, key=_issue_order)
     outcome.seconds = time.perf_counter() - started
     if not dry_run:
-        outcome.run = ImportRun.objects.create(
+        outcome.run = _record(outcome, run, actor, scope_root, filename or Path(path).name)
+    return outcome
+
+
+def _record(outcome: ImportOutcome, run: ImportRun | None, actor, scope_root, filename: str):
+    """`run` (or a new ImportRun) holding the outcome."""
+    if run is None:
+        run = ImportRun(
             actor=actor if actor is not None and actor.pk else None,
             scope_path=scope_root.path if scope_root else getattr(actor, "scope_path", "") or "",
-            filename=(filename or Path(path).name)[:255],
-            status=ImportRun.Status.SUCCEEDED if outcome.ok else ImportRun.Status.REJECTED,
-            rows=outcome.rows,
-            seconds=round(outcome.seconds, 3),
-            summary={name: vars(res) for name, res in outcome.results.items()},
-            issues=[i.as_list() for i in outcome.issues],
+            filename=filename[:255],
         )
-    return outcome
+    run.status = ImportRun.Status.SUCCEEDED if outcome.ok else ImportRun.Status.REJECTED
+    run.rows = outcome.rows
+    run.seconds = round(outcome.seconds, 3)
+    run.summary = {name: vars(res) for name, res in outcome.results.items()}
+    run.issues = [i.as_list() for i in outcome.issues]
+    run.warnings = outcome.warnings
+    run.save()
+    return run

@@ -6,19 +6,24 @@ import io
 import tempfile
 from pathlib import Path
 
+from django.conf import settings
 from django.contrib import messages
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html
 
 from dangjian.accounts.roles import Perm
+from dangjian.core.errors import BusinessError
 from dangjian.core.excel import xlsx_download, xlsx_response
 from dangjian.core.views import require_perm
+from dangjian.imports import background
 from dangjian.imports.export import export_workbook
-from dangjian.imports.forms import UploadForm
+from dangjian.imports.forms import UploadForm, size_label
 from dangjian.imports.models import ImportRun
-from dangjian.imports.registry import registered_sheets
-from dangjian.imports.runner import TITLE_ROWS, run_import
+from dangjian.imports.registry import in_sheet_order, registered_sheets
+from dangjian.imports.runner import TITLE_ROWS, run_import, scope_root_for
 from dangjian.orgs.querysets import is_jurisdiction_root
 
 SHOWN_ISSUES = 500
@@ -34,12 +39,6 @@ def _runs_for(user):
     return runs.filter(scope_path__startswith=user.scope_path)
 
 
-def _scope_root(user):
-    """None when the user's scope is the whole jurisdiction (the tree's root)."""
-    scope = user.scope
-    return None if scope is None or is_jurisdiction_root(scope.path) else scope
-
-
 @require_perm(Perm.IMPORT)
 def page(request):
     """Upload form, templates, export, and recent runs."""
@@ -49,13 +48,23 @@ def page(request):
             messages.error(request, "您的账号尚未设置管辖范围，不能导入")
             return redirect("imports:page")
         upload = form.cleaned_data["file"]
+        if background.in_background(upload.size):
+            try:
+                run = background.queue_upload(upload, request.user)
+            except BusinessError as exc:
+                messages.error(request, exc.message)
+                return redirect("imports:page")
+            return redirect("imports:run", pk=run.pk)
         with tempfile.TemporaryDirectory() as tmp:
             path = Path(tmp) / "upload.xlsx"
             with path.open("wb") as handle:
                 for chunk in upload.chunks():
                     handle.write(chunk)
             outcome = run_import(
-                path, actor=request.user, scope_root=_scope_root(request.user), filename=upload.name
+                path,
+                actor=request.user,
+                scope_root=scope_root_for(request.user),
+                filename=upload.name,
             )
         if outcome.ok:
             summary = "；".join(
@@ -68,8 +77,6 @@ def page(request):
                 request,
                 f"导入未通过校验，未做任何修改：共 {len(outcome.issues)} 处问题，详见下表。",
             )
-        for warning in outcome.warnings:
-            messages.warning(request, warning)
         return redirect("imports:run", pk=outcome.run.pk)
     context = {
         "nav": "import",
@@ -77,6 +84,7 @@ def page(request):
         "runs": _runs_for(request.user)[:20],
         "sheets": registered_sheets(),
         "title_rows": TITLE_ROWS,
+        "background_min": size_label(settings.IMPORT_BACKGROUND_MIN_BYTES),
     }
     return render(request, "imports/page.html", context)
 
@@ -97,8 +105,24 @@ def run_detail(request, pk: int):
         "run": run,
         "issues": run.issues[:SHOWN_ISSUES],
         "shown": SHOWN_ISSUES,
+        "results": in_sheet_order(run.summary),
+        "progress": background.progress_of(run) if run.in_progress else None,
     }
     return render(request, "imports/run.html", context)
+
+
+@require_perm(Perm.IMPORT)
+def run_progress(request, pk: int):
+    """The progress panel of a run being imported in the background, polled by its page; once
+    the run has ended, the page is told to reload and show the outcome."""
+    run = _run_or_404(request, pk)
+    if not run.in_progress:
+        url = reverse("imports:run", args=[run.pk])
+        response = HttpResponse(format_html('<a href="{}">导入已结束，查看结果</a>', url))
+        response["HX-Refresh"] = "true"
+        return response
+    context = {"run": run, "progress": background.progress_of(run)}
+    return render(request, "imports/_progress.html", context)
 
 
 @require_perm(Perm.IMPORT)

@@ -5,11 +5,15 @@ from __future__ import annotations
 import re
 import time
 from base64 import b32decode
+from pathlib import Path
 
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from openpyxl import Workbook
 from playwright.sync_api import Page, expect
 
 from dangjian.accounts.testing import totp_code
+from dangjian.members.sheet import COLUMNS as MEMBER_COLUMNS
+from dangjian.orgs.sheet import COLUMNS as ORG_COLUMNS
 
 PASSWORD = "Browser-Test-Passw0rd"
 STEP_URL = re.compile(r"/accounts/(otp/setup|otp/verify|security)/")
@@ -54,3 +58,31 @@ def login(page: Page, username: str, password: str = PASSWORD) -> None:
     expect(page).not_to_have_url(STEP_URL)
     # On a phone the navbar is collapsed, so the sign-out button exists but is hidden.
     expect(page.get_by_role("button", name="退出", include_hidden=True)).to_be_attached()
+
+
+def write_workbook(path: Path, orgs: list[list], members: list[list]) -> Path:
+    """An .xlsx with the §5 组织 and 党员 sheets holding these rows."""
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = "组织"
+    sheet.append(ORG_COLUMNS)
+    for row in orgs:
+        sheet.append(row)
+    sheet = workbook.create_sheet("党员")
+    sheet.append(MEMBER_COLUMNS)
+    for row in members:
+        sheet.append(row)
+    workbook.save(path)
+    return path
+
+
+def upload_workbook(page: Page, path: Path) -> None:
+    """Upload `path` on the import page and land on its run's page."""
+    page.goto("/import/")
+    expect(page.get_by_role("heading", name="导入导出")).to_be_visible()
+    page.get_by_label("工作簿（.xlsx）").set_input_files(str(path))
+    with page.expect_response(re.compile(r"/import/runs/\d+/$")) as result:
+        page.get_by_role("button", name="校验并导入").click()
+    run = result.value
+    assert run.status == 200, f"after the upload, {run.url} answered {run.status}"
+    expect(page).to_have_url(re.compile(r"/import/runs/\d+/$"))

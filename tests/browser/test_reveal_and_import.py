@@ -6,11 +6,10 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from pathlib import Path
 
 import pytest
 from openpyxl import Workbook, load_workbook
-from playwright.sync_api import Page, expect
+from playwright.sync_api import expect
 
 from dangjian.accounts.choices import Action
 from dangjian.accounts.models import AuditEntry
@@ -20,7 +19,7 @@ from dangjian.members.sheet import COLUMNS as MEMBER_COLUMNS
 from dangjian.orgs.choices import BRANCH_TYPES
 from dangjian.orgs.models import Organization
 from dangjian.orgs.sheet import COLUMNS as ORG_COLUMNS
-from tests.browser.helpers import login
+from tests.browser.helpers import login, upload_workbook, write_workbook
 
 pytestmark = pytest.mark.browser
 
@@ -89,32 +88,6 @@ def test_secretary_has_no_reveal_button_and_cannot_post_it(demo, desktop_page, s
 # --- import ---------------------------------------------------------------------------------
 
 
-def _workbook(path: Path, orgs: list[list], members: list[list]) -> Path:
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = "组织"
-    sheet.append(ORG_COLUMNS)
-    for row in orgs:
-        sheet.append(row)
-    sheet = workbook.create_sheet("党员")
-    sheet.append(MEMBER_COLUMNS)
-    for row in members:
-        sheet.append(row)
-    workbook.save(path)
-    return path
-
-
-def _upload(page: Page, path: Path) -> None:
-    page.goto("/import/")
-    expect(page.get_by_role("heading", name="导入导出")).to_be_visible()
-    page.get_by_label("工作簿（.xlsx）").set_input_files(str(path))
-    with page.expect_response(re.compile(r"/import/runs/\d+/$")) as result:
-        page.get_by_role("button", name="校验并导入").click()
-    run = result.value
-    assert run.status == 200, f"after the upload, {run.url} answered {run.status}"
-    expect(page).to_have_url(re.compile(r"/import/runs/\d+/$"))
-
-
 def test_import_rejects_bad_rows_then_accepts_good_file(
     demo, desktop_page, phone_context, console_errors, tmp_path, screenshot
 ):
@@ -159,8 +132,10 @@ def test_import_rejects_bad_rows_then_accepts_good_file(
     login(page, "admin")
 
     # 1. A file with one bad row on each sheet changes nothing and lists both problems.
-    bad_file = _workbook(tmp_path / "有错误.xlsx", [good_org, bad_org], [good_member, bad_member])
-    _upload(page, bad_file)
+    bad_file = write_workbook(
+        tmp_path / "有错误.xlsx", [good_org, bad_org], [good_member, bad_member]
+    )
+    upload_workbook(page, bad_file)
     expect(page.locator(".alert-danger")).to_contain_text(
         "导入未通过校验，未做任何修改：共 2 处问题"
     )
@@ -206,8 +181,8 @@ def test_import_rejects_bad_rows_then_accepts_good_file(
     screenshot(phone, "phone", "page")
 
     # 2. The good rows alone import.
-    good_file = _workbook(tmp_path / "正确.xlsx", [good_org], [good_member])
-    _upload(page, good_file)
+    good_file = write_workbook(tmp_path / "正确.xlsx", [good_org], [good_member])
+    upload_workbook(page, good_file)
     expect(page.locator(".alert-success")).to_contain_text("导入成功")
     expect(page.locator(".alert-success")).to_contain_text("组织：新增 1")
     expect(page.locator(".alert-success")).to_contain_text("党员：新增 1")
@@ -247,7 +222,7 @@ def test_a_workbook_from_another_system_is_pointed_at_what_to_rename(
     workbook.save(path)
     phone = console_errors.watch(phone_context.new_page())
     login(phone, "admin")
-    _upload(phone, path)
+    upload_workbook(phone, path)
     expect(phone.locator(".alert-warning")).to_contain_text(
         "若它就是“党员”表，请将工作表改名为“党员”"
     )

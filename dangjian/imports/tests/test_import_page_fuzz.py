@@ -50,7 +50,7 @@ from dangjian.accounts.models import User
 from dangjian.accounts.roles import Role
 from dangjian.core.excel import XLSX
 from dangjian.imports.models import ImportRun
-from dangjian.imports.registry import get_sheet
+from dangjian.imports.registry import get_sheet, in_sheet_order
 from dangjian.imports.runner import run_import
 from dangjian.imports.tests.fuzzing import fuzz_settings
 from dangjian.imports.tests.test_import_fuzz import (
@@ -318,8 +318,9 @@ def post_workbook(officer: Officer, content: bytes, filename: str):
 
 
 def check_run_page(page: RunPage, run: ImportRun, messages: list[tuple[int, str]]) -> None:
-    """The page shows the flash messages, the file's name and the issues as text."""
-    assert page.alerts == [text for _level, text in messages]
+    """The page shows the flash messages, the run's warnings, the file's name and the issues
+    as text."""
+    assert page.alerts == [text for _level, text in messages] + run.warnings
     assert page.heading == [f"导入结果：{run.filename}"]
     if run.status == ImportRun.Status.REJECTED:
         assert page.rows("issues") == [
@@ -329,7 +330,7 @@ def check_run_page(page: RunPage, run: ImportRun, messages: list[tuple[int, str]
     else:
         assert page.rows() == [
             [sheet, str(r["created"]), str(r["updated"]), str(r["unchanged"])]
-            for sheet, r in run.summary.items()
+            for sheet, r in in_sheet_order(run.summary)
         ]
 
 
