@@ -26,6 +26,7 @@ from django.core.management.base import BaseCommand, CommandError
 SERVERS = ("granian", "gunicorn")
 PR_SET_PDEATHSIG = 1  # linux/prctl.h
 REMIND_AFTER = 2.0  # seconds after the stop before granian's workers are sent it again
+WORKER_MAX_DELAY = 1  # seconds
 
 
 def default_workers(server: str) -> int:
@@ -156,9 +157,10 @@ class Command(BaseCommand):
         commands = [args]
         if not no_worker:
             manage = [sys.executable, sys.argv[0]] if sys.argv[0].endswith("manage.py") else None
-            commands.append(
-                [*(manage or [sys.executable, "-m", "django"]), "run_huey", "--workers", "1"]
-            )
+            # An idle worker looks for tasks at least every WORKER_MAX_DELAY seconds (huey's
+            # default, 10 s, would leave a large upload waiting that long before its import).
+            worker = ["run_huey", "--workers", "1", "--max-delay", str(WORKER_MAX_DELAY)]
+            commands.append([*(manage or [sys.executable, "-m", "django"]), *worker])
         children = [
             subprocess.Popen(command, process_group=0, preexec_fn=_die_with_parent)
             for command in commands
