@@ -121,7 +121,7 @@ def run_progress(request, pk: int):
         response = HttpResponse(format_html('<a href="{}">导入已结束，查看结果</a>', url))
         response["HX-Refresh"] = "true"
         return response
-    context = {"run": run, "progress": background.progress_of(run)}
+    context = {"run": run, "progress": background.progress_of(run), "polled": True}
     return render(request, "imports/_progress.html", context)
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 import time
 
 import pytest
@@ -132,6 +133,8 @@ def test_the_steps_reached_are_shown_with_their_times(client, tree, officer, wor
     assert not progress.stalled and not progress.unclaimed
     panel = client.get(reverse("imports:run-progress", args=[run.pk])).content.decode()
     assert "正在后台导入" in panel and "校验“党员” 12259 行" in panel
+    # The status badge above the panel follows too (an out-of-band swap).
+    assert re.search(r'<span id="run-status" hx-swap-oob="true" [^>]*>导入中</span>', panel)
 
 
 def test_a_stopped_worker_and_a_missing_worker_are_named(client, tree, officer, worker):
