@@ -81,7 +81,8 @@ def page(request):
     context = {
         "nav": "import",
         "form": form,
-        "runs": _runs_for(request.user)[:20],
+        # A rejected run may hold hundreds of thousands of issues: the list reads none of them.
+        "runs": _runs_for(request.user).defer("issues", "summary", "warnings")[:20],
         "sheets": registered_sheets(),
         "title_rows": TITLE_ROWS,
         "background_min": size_label(settings.IMPORT_BACKGROUND_MIN_BYTES),

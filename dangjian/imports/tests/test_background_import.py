@@ -12,6 +12,8 @@ import time
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from huey.contrib import djhuey
 from huey.contrib.djhuey import HUEY
@@ -269,3 +271,20 @@ def test_a_runs_sheets_are_listed_in_load_order_whatever_the_json_order():
     # PostgreSQL's jsonb gives 党员 before 组织; the page lists them as they are loaded.
     stored = {"党员": {"created": 2}, "未知表": {}, "组织": {"created": 1}}
     assert [sheet for sheet, _r in in_sheet_order(stored)] == ["组织", "党员", "未知表"]
+
+
+def test_the_list_of_recent_runs_reads_none_of_their_issues(client, tree, officer):
+    client_for(client, officer)
+    ImportRun.objects.create(
+        actor=officer,
+        scope_path=tree.root.path,
+        filename="全错.xlsx",
+        status=ImportRun.Status.REJECTED,
+        issues=[["党员", n, "身份证号", "身份证号校验位错误"] for n in range(2, 2002)],
+    )
+    with CaptureQueriesContext(connection) as queries:
+        page = client.get(reverse("imports:page")).content.decode()
+    assert "全错.xlsx" in page and "未通过校验" in page
+    run_queries = [q["sql"] for q in queries if "imports_importrun" in q["sql"]]
+    assert len(run_queries) == 1
+    assert '"issues"' not in run_queries[0] and "身份证号校验位错误" not in page
