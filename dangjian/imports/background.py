@@ -26,7 +26,9 @@ from huey.contrib.djhuey import HUEY
 
 from dangjian.accounts.roles import Perm
 from dangjian.core.errors import BusinessError
+from dangjian.imports.forms import save_upload
 from dangjian.imports.models import ImportRun
+from dangjian.imports.registry import ImportIssue
 from dangjian.imports.runner import run_import, scope_root_for
 
 logger = logging.getLogger(__name__)
@@ -59,19 +61,16 @@ def queue_upload(upload, user) -> ImportRun:
     the run is committed. BusinessError (nothing kept) when the file cannot be stored."""
     from dangjian.imports.tasks import import_queued_upload
 
-    scope = user.scope
     run = ImportRun.objects.create(
         actor=user,
-        scope_path=scope.path if scope is not None else "",
+        scope_path=user.scope_path or "",
         filename=upload.name[:255],
         status=ImportRun.Status.QUEUED,
     )
     path = upload_path(run)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        with path.open("wb") as handle:
-            for chunk in upload.chunks():
-                handle.write(chunk)
+        save_upload(upload, path)
     except OSError:
         logger.exception("上传的文件无法保存到 %s", path)
         with contextlib.suppress(OSError):
@@ -119,7 +118,7 @@ def import_queued(run_id: int) -> None:
 def fail(run: ImportRun, reason: str) -> None:
     """Record that `run` ended without importing anything, and why."""
     run.status = ImportRun.Status.FAILED
-    run.issues = [["", 0, "", reason]]
+    run.issues = [ImportIssue("", 0, "", reason).as_list()]  # about the whole file
     run.save(update_fields=["status", "issues"])
 
 

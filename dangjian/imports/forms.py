@@ -77,6 +77,13 @@ def _unpacks_intact(upload) -> bool:
         upload.seek(0)
 
 
+def save_upload(upload, path) -> None:
+    """Write an uploaded file to `path`, chunk by chunk (a large one is never held in memory)."""
+    with open(path, "wb") as handle:
+        for chunk in upload.chunks():
+            handle.write(chunk)
+
+
 class UploadForm(forms.Form):
     file = forms.FileField(
         label="工作簿（.xlsx）",

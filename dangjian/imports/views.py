@@ -20,7 +20,7 @@ from dangjian.core.excel import xlsx_download, xlsx_response
 from dangjian.core.views import require_perm
 from dangjian.imports import background
 from dangjian.imports.export import export_workbook
-from dangjian.imports.forms import UploadForm, size_label
+from dangjian.imports.forms import UploadForm, save_upload, size_label
 from dangjian.imports.models import ImportRun
 from dangjian.imports.registry import in_sheet_order, registered_sheets
 from dangjian.imports.runner import TITLE_ROWS, run_import, scope_root_for
@@ -57,9 +57,7 @@ def page(request):
             return redirect("imports:run", pk=run.pk)
         with tempfile.TemporaryDirectory() as tmp:
             path = Path(tmp) / "upload.xlsx"
-            with path.open("wb") as handle:
-                for chunk in upload.chunks():
-                    handle.write(chunk)
+            save_upload(upload, path)
             outcome = run_import(
                 path,
                 actor=request.user,
