@@ -15,9 +15,9 @@ What it does:
    3,000,000 members; this can take a long time, bounded by --load-timeout);
 2. creates or resets a user `bench_admin` with role admin and scope = the root organization;
 3. starts the production server `manage.py serve --port 8123 --workers 4` with REDIS_URL
-   (--redis, by default Redis on 127.0.0.1: the cache and the sessions of production; serve's
-   default server, granian, unless --server gunicorn; a process group of its own) and waits
-   for it to answer;
+   (--redis, by default Redis on 127.0.0.1: the cache of production; sessions stay in the
+   database; serve's default server, granian, unless --server gunicorn; a process group of its
+   own) and waits for it to answer;
 4. signs in once per client (GET /accounts/login/ for the csrftoken cookie and the
    csrfmiddlewaretoken hidden input, then POST username/password with a Referer header, then
    the same on /accounts/otp/verify/ with one of bench_admin's recovery codes, since an
@@ -371,7 +371,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--redis",
         default="redis://127.0.0.1:6379/0",
-        help="REDIS_URL of the server (cache and sessions, as in production); '' for none",
+        help="REDIS_URL of the server (the cache, as in production); '' for none",
     )
     parser.add_argument("--load-timeout", type=float, default=3 * 3600, help="seconds")
     parser.add_argument(
@@ -392,7 +392,7 @@ def main(argv: list[str] | None = None) -> int:
 
     if args.redis:
         env["REDIS_URL"] = args.redis
-    print(f"cache and sessions: {args.redis or 'per process, sessions in the database'}")
+    print(f"cache: {args.redis or 'per process'}; sessions in the database")
     log = Path(env["DANGJIAN_VAR_DIR"]) / "serve.log"
     proc = start_server(env, args.port, args.workers, log, args.server)
     rows = []

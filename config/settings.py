@@ -284,20 +284,25 @@ SPECTACULAR_SETTINGS = {
     ],
 }
 
+# The schedule's hours (日提醒 at 06:30, 周通报 on Monday mornings…) are TIME_ZONE's, not
+# UTC's: huey reads its crontabs in UTC unless told otherwise (Django sets the process's zone).
+HUEY_LOCAL_TIME = {"name": "dangjian", "utc": False}
 REDIS_URL = env_str("REDIS_URL", "")
 if REDIS_URL:
-    HUEY = {"huey_class": "huey.RedisHuey", "name": "dangjian", "url": REDIS_URL}
+    HUEY = {**HUEY_LOCAL_TIME, "huey_class": "huey.RedisHuey", "url": REDIS_URL}
+    # Dashboards drawn once for every reader; while Redis cannot be reached they are drawn
+    # afresh (dangjian.core.cache), and a Redis that does not answer is given up on quickly.
     CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        "default": {
+            "BACKEND": "dangjian.core.cache.TolerantRedisCache",
+            "LOCATION": REDIS_URL,
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 1},
+        }
     }
-    # Every request reads its session: from the shared cache, with the database behind it (a
-    # query fewer per request). Not with the per-process cache below: a session ended in one
-    # process would live on in the others' copies.
-    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 else:
     HUEY = {
+        **HUEY_LOCAL_TIME,
         "huey_class": "huey.SqliteHuey",
-        "name": "dangjian",
         "filename": str(VAR_DIR / "huey.sqlite3"),
         "immediate": False,
     }

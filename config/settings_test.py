@@ -14,6 +14,11 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
-HUEY = {"huey_class": "huey.MemoryHuey", "name": "dangjian-test", "immediate": True}
+HUEY = {
+    **HUEY_LOCAL_TIME,  # noqa: F405
+    "huey_class": "huey.MemoryHuey",
+    "name": "dangjian-test",
+    "immediate": True,
+}
 DASHBOARD_CACHE_SECONDS = 0  # tests read what they just wrote; the cache has its own test
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # noqa: F405  (WhiteNoise expects it)

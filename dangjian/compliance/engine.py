@@ -135,7 +135,9 @@ def _clear_year(year: int) -> None:
 
 def roll_up_subtrees(year: int) -> int:
     """SubtreeYear rows of every organization with a judged branch in its subtree."""
-    deepest = Organization.objects.aggregate(d=Max("depth"))["d"] or 0
+    deepest = Organization.objects.aggregate(d=Max("depth"))["d"]
+    if not deepest:  # an empty tree has no subtree to count
+        return 0
     return sql.write_subtree_years(year, Organization.steplen, deepest)
 
 

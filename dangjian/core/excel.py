@@ -23,16 +23,19 @@ def _escape(match: re.Match) -> str:
 
 def cell(sheet, value):
     """`value` as a worksheet cell: None is empty, and text is text. Every character is kept,
-    those XML cannot hold written as the _xHHHH_ escapes of Office XML, which Excel and the
-    importer read back as the characters (openpyxl refuses them: the download would fail). Text
-    that begins with = stays text: openpyxl would write it as a formula, which Excel would run
-    (a name typed as =HYPERLINK(…) would become a link)."""
+    those XML cannot hold (and text of only spaces and line breaks) written as the _xHHHH_
+    escapes of Office XML, which Excel and the importer read back as the characters (openpyxl
+    refuses the first and drops the second). Text that begins with = stays text: openpyxl
+    would write it as a formula, which Excel would run (a name typed as =HYPERLINK(…) would
+    become a link)."""
     if value is None:
         return ""
     if not isinstance(value, str):
         return value
     if _XML_UNSAFE.search(value):
         value = _XML_UNSAFE.sub(_escape, value)
+    if value.isspace():  # openpyxl would write it without xml:space, and readers drop it
+        value = "".join(map(_escape, value))
     if value.startswith("="):
         return _text_cell(sheet, value)
     return value

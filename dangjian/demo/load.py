@@ -13,22 +13,40 @@ from django.db import transaction
 from dangjian.accounts import second_factor
 from dangjian.accounts.models import User
 from dangjian.accounts.roles import Role
+from dangjian.core.bulk import is_postgresql
 from dangjian.demo.generate import write_csv_dir
+from dangjian.demo.ledger import LEDGER_END
 from dangjian.imports.runner import ImportOutcome, run_import
 from dangjian.orgs.choices import BRANCH_TYPES
 from dangjian.orgs.models import Organization
 
-# The import holds a whole file in memory (≈ 1.6 KiB per ledger row): a county's two years of
-# ledgers take ≈ 0.6 GiB, a city's one year ≈ 6 GiB; a province's 40 million ledger rows do not
-# fit until the import streams, so the province demo has its tree, members and scores only.
-LEDGER_YEARS_BY_SIZE = {"county": None, "city": (2025,), "province": ()}
+
+def ledger_years_for(size: str) -> tuple[int, ...] | None:
+    """The years of ledgers in the demo of `size` (None: the county's, both demo years).
+
+    A city and a province get one year (SPEC §7), the current one up to the demo's today, so
+    that today's dashboards, reminders and bulletins have data. On SQLite the import holds
+    the ledgers in memory (≈ 1.6 KiB a row: a city's year ≈ 6 GiB); a province's ≈ 40
+    million rows are imported streamed, which only PostgreSQL does, so on SQLite the
+    province has its tree, members and scores only (`PROVINCE_WITHOUT_LEDGERS`)."""
+    if size == "county":
+        return None
+    if size == "province" and not is_postgresql():
+        return ()
+    return (LEDGER_END.year,)
+
+
+PROVINCE_WITHOUT_LEDGERS = (
+    "提示：SQLite 上的省级演示数据不含组织生活和党费台账（约 4,000 万行，需 PostgreSQL 流式导入；"
+    "设置 DATABASE_URL 指向 PostgreSQL 后重新运行即可）。"
+)
 
 
 def load_demo(size: str, seed: int, progress=None) -> ImportOutcome:
     """Generate the demo jurisdiction of `size` from `seed` and import it (idempotent)."""
     from dangjian.demo.scores import DEMO_SCORE_YEARS
 
-    ledger_years = LEDGER_YEARS_BY_SIZE.get(size)
+    ledger_years = ledger_years_for(size)
     with tempfile.TemporaryDirectory(prefix="dangjian-demo-") as tmp:
         write_csv_dir(size, seed, Path(tmp), ledger_years, score_years=DEMO_SCORE_YEARS)
         return run_import(Path(tmp), filename=f"demo-{size}-{seed}", progress=progress)
@@ -139,15 +157,12 @@ def evaluate_demo_years() -> list[str]:
 
 
 def send_demo_reminders() -> str:
-    """Today's 日提醒, 周通报 and 月约谈 for the demo accounts' organizations."""
+    """Today's 日提醒, 周通报 and 月约谈 (every kind the schedule sends) for the demo accounts'
+    organizations, whatever the time of day."""
     from django.utils import timezone
 
-    from dangjian.compliance import reminders
+    from dangjian.compliance.schedule import REMINDERS
 
     today = timezone.localdate()
-    sent = (
-        reminders.daily_reminders(today)
-        + reminders.weekly_bulletin(today)
-        + reminders.monthly_talks(today)
-    )
+    sent = sum(send(today) for _due, send in REMINDERS.values())
     return f"已发送提醒与通报 {sent} 条"

@@ -48,6 +48,10 @@ class SheetResult:
     def total(self) -> int:
         return self.created + self.updated + self.unchanged
 
+    def counts_text(self) -> str:
+        """“新增 3，更新 1，未变 40”, as the command line, the pages and the audit log say it."""
+        return f"新增 {self.created}，更新 {self.updated}，未变 {self.unchanged}"
+
 
 @dataclass
 class SourceRow:

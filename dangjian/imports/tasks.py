@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from huey.contrib.djhuey import db_task
+from huey import crontab
+from huey.contrib.djhuey import db_periodic_task, db_task
 
 from dangjian.imports import background
 
@@ -11,3 +12,11 @@ from dangjian.imports import background
 def import_queued_upload(run_id: int) -> None:
     """Import the upload that run `run_id` queued."""
     background.import_queued(run_id)
+
+
+@db_periodic_task(crontab(minute="*"))
+def look_after_background_imports() -> None:
+    """End the runs whose worker stopped in the middle of their import, and queue again those
+    whose task was lost (`imports.background`)."""
+    background.settle_abandoned()
+    background.requeue_lost()

@@ -65,10 +65,7 @@ def page(request):
                 filename=upload.name,
             )
         if outcome.ok:
-            summary = "；".join(
-                f"{s}：新增 {r.created}，更新 {r.updated}，未变 {r.unchanged}"
-                for s, r in outcome.results.items()
-            )
+            summary = "；".join(f"{s}：{r.counts_text()}" for s, r in outcome.results.items())
             messages.success(request, f"导入成功（{outcome.rows} 行）。{summary}")
         else:
             messages.error(
@@ -88,21 +85,26 @@ def page(request):
     return render(request, "imports/page.html", context)
 
 
-def _run_or_404(request, pk: int) -> ImportRun:
-    run = _runs_for(request.user).filter(pk=pk).first()
+def _run_or_404(request, pk: int, defer: tuple[str, ...] = ()) -> ImportRun:
+    """The run `pk` in the user's scope, ended first if its worker has stopped (the page then
+    shows why rather than "导入中")."""
+    runs = _runs_for(request.user).defer(*defer).filter(pk=pk)
+    run = runs.first()
     if run is None:
         raise Http404("未找到")
+    if background.settle_abandoned([run]):
+        run = runs.get()
     return run
 
 
 @require_perm(Perm.IMPORT)
 def run_detail(request, pk: int):
     """One run: its counts, or its rejected rows as a table."""
-    run = _run_or_404(request, pk)
+    run = _run_or_404(request, pk, defer=("issues",))
     context = {
         "nav": "import",
         "run": run,
-        "issues": run.issues[:SHOWN_ISSUES],
+        "issues": run.first_issues(SHOWN_ISSUES),
         "shown": SHOWN_ISSUES,
         "results": in_sheet_order(run.summary),
         "progress": background.progress_of(run) if run.in_progress else None,

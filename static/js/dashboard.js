@@ -212,7 +212,7 @@
     const chart = make("chart-grades");
     if (chart) {
       chart.setOption(Object.assign({}, base, {
-        grid: { left: 36, right: 12, top: 24, bottom: 28 },
+        grid: { left: 4, right: 12, top: 24, bottom: 4, containLabel: true },
         tooltip: { trigger: "axis" },
         xAxis: { type: "category", data: data.grades.names, axisLabel: { color: muted } },
         yAxis: { type: "value", minInterval: 1, axisLabel: { color: muted }, splitLine: { lineStyle: { color: grid } } },
@@ -231,7 +231,7 @@
     if (chart) {
       const f = data.flow;
       chart.setOption(Object.assign({}, base, {
-        grid: { left: 32, right: 8, top: 36, bottom: 24 },
+        grid: { left: 4, right: 8, top: 36, bottom: 4, containLabel: true },
         legend: { top: 0, right: 0, textStyle: { color: text }, itemWidth: 12, itemHeight: 10 },
         tooltip: { trigger: "axis" },
         xAxis: { type: "category", data: f.classes, axisLabel: { color: muted } },

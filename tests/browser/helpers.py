@@ -7,6 +7,7 @@ import time
 from base64 import b32decode
 from pathlib import Path
 
+from django.urls import reverse
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from openpyxl import Workbook
 from playwright.sync_api import Page, expect
@@ -86,3 +87,46 @@ def upload_workbook(page: Page, path: Path) -> None:
     run = result.value
     assert run.status == 200, f"after the upload, {run.url} answered {run.status}"
     expect(page).to_have_url(re.compile(r"/import/runs/\d+/$"))
+
+
+def main_pages(world) -> list[str]:
+    """A page of each kind, in the scope matrix's world (tests/scope_world.py), as its
+    administrator opens them."""
+    s = world.side("inside")
+    scheme, org = s.scheme.pk, s.org.pk
+    return [
+        reverse("orgs:tree"),
+        reverse("orgs:detail", args=[s.county.pk]),
+        reverse("orgs:edit", args=[org]),
+        reverse("members:list"),
+        reverse("members:detail", args=[s.member.pk]),
+        reverse("members:edit", args=[s.member.pk]),
+        reverse("ledger:meetings") + f"?org={org}",
+        reverse("ledger:meetings") + f"?org={org}&view=calendar",
+        reverse("ledger:meeting", args=[s.meeting.pk]),
+        reverse("ledger:meeting_new") + f"?org={org}",
+        reverse("ledger:dues") + f"?org={org}",
+        reverse("compliance:overview"),
+        reverse("compliance:branch", args=[org]),
+        reverse("compliance:rules"),
+        reverse("compliance:reminders"),
+        reverse("assessment:results"),
+        reverse("assessment:explain", args=[org]),
+        reverse("assessment:records"),
+        reverse("assessment:whatif"),
+        reverse("schemes:list"),
+        reverse("schemes:detail", args=[scheme]),
+        reverse("schemes:explain", args=[scheme, org]),
+        reverse("schemes:score", args=[scheme, org]),
+        reverse("schemes:self_check", args=[scheme, org]),
+        reverse("rectification:list"),
+        reverse("rectification:detail", args=[s.rectification.pk]),
+        reverse("notices:inbox"),
+        reverse("dashboard:index"),
+        reverse("dashboard:org", args=[org]) + "?wall=1",
+        reverse("reports:archive") + f"?org={s.county.pk}&sub=1",
+        reverse("imports:page"),
+        reverse("audit"),
+        reverse("api-docs"),
+        "/api/orgs/",  # the browsable API (styles inline, scripts from files)
+    ]

@@ -13,7 +13,7 @@ from playwright.sync_api import Page
 
 from tests import scope_world as sw
 from tests.browser.conftest import ConsoleWatch
-from tests.browser.helpers import login
+from tests.browser.helpers import login, main_pages
 from tests.migration_data import restore_migration_data
 
 pytestmark = pytest.mark.browser
@@ -24,47 +24,6 @@ PASSWORD = "Matrix-Password-2026"
 def world(transactional_db):
     restore_migration_data()  # an earlier transactional test flushed them
     return sw.build_world()
-
-
-def _pages(world) -> list[str]:
-    s = world.side("inside")
-    scheme, org = s.scheme.pk, s.org.pk
-    return [
-        reverse("orgs:tree"),
-        reverse("orgs:detail", args=[s.county.pk]),
-        reverse("orgs:edit", args=[org]),
-        reverse("members:list"),
-        reverse("members:detail", args=[s.member.pk]),
-        reverse("members:edit", args=[s.member.pk]),
-        reverse("ledger:meetings") + f"?org={org}",
-        reverse("ledger:meetings") + f"?org={org}&view=calendar",
-        reverse("ledger:meeting", args=[s.meeting.pk]),
-        reverse("ledger:meeting_new") + f"?org={org}",
-        reverse("ledger:dues") + f"?org={org}",
-        reverse("compliance:overview"),
-        reverse("compliance:branch", args=[org]),
-        reverse("compliance:rules"),
-        reverse("compliance:reminders"),
-        reverse("assessment:results"),
-        reverse("assessment:explain", args=[org]),
-        reverse("assessment:records"),
-        reverse("assessment:whatif"),
-        reverse("schemes:list"),
-        reverse("schemes:detail", args=[scheme]),
-        reverse("schemes:explain", args=[scheme, org]),
-        reverse("schemes:score", args=[scheme, org]),
-        reverse("schemes:self_check", args=[scheme, org]),
-        reverse("rectification:list"),
-        reverse("rectification:detail", args=[s.rectification.pk]),
-        reverse("notices:inbox"),
-        reverse("dashboard:index"),
-        reverse("dashboard:org", args=[org]) + "?wall=1",
-        reverse("reports:archive") + f"?org={s.county.pk}&sub=1",
-        reverse("imports:page"),
-        reverse("audit"),
-        reverse("api-docs"),
-        "/api/orgs/",  # the browsable API (styles inline, scripts from files)
-    ]
 
 
 def test_main_pages_load_without_a_policy_violation(world, desktop_page: Page):
@@ -79,7 +38,7 @@ def test_main_pages_load_without_a_policy_violation(world, desktop_page: Page):
         ),
     )
     login(page, "matrix-admin", PASSWORD)
-    for url in _pages(world):
+    for url in main_pages(world):
         response = page.goto(url)
         assert response is not None and response.status == 200, url
         assert "script-src 'self'" in (response.headers.get("content-security-policy") or ""), url

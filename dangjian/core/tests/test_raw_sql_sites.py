@@ -30,6 +30,7 @@ REVIEWED = {
     "demo/rating.py": "bulk demo ratings written in one statement",
     "dashboard/sql.py": "the dashboard rollups rewritten set-based, columns from constants",
     "members/post_tallies.py": "post tallies recomputed set-based, tables from model metadata",
+    "imports/sql.py": "a run's first issues read from its JSON, the table from model metadata",
 }
 
 

@@ -253,3 +253,69 @@ def test_nothing_outlives_a_killed_serve(env, tmp_path):
         finally:
             for pid in _session(proc.pid):
                 os.kill(pid, signal.SIGKILL)
+
+
+def _task_workers(sid: int) -> list[int]:
+    """The task worker processes of the serve whose session is `sid`."""
+    found = []
+    for pid in _session(sid):
+        try:
+            if b"run_huey" in Path(f"/proc/{pid}/cmdline").read_bytes():
+                found.append(pid)
+        except OSError:
+            continue
+    return found
+
+
+def test_a_task_worker_that_dies_is_started_again_while_pages_are_served(env, tmp_path):
+    """Killed (for memory, say) in the middle of a province's import: the web server serves on
+    and a new worker takes the next tasks."""
+    port = _free_port()
+    log_path = tmp_path / "serve.log"
+    with open(log_path, "wb") as log:
+        proc = _start(env, port, log)
+        try:
+            [first] = _task_workers(proc.pid)
+            os.kill(first, signal.SIGKILL)
+            deadline = time.monotonic() + 15
+            while not [pid for pid in _task_workers(proc.pid) if pid != first]:
+                assert time.monotonic() < deadline, log_path.read_text(errors="replace")
+                time.sleep(0.1)
+            assert proc.poll() is None
+            assert _get(port, "/accounts/login/")[0] == 200
+            os.killpg(proc.pid, signal.SIGINT)
+            assert proc.wait(timeout=15) == 0
+            assert _wait_gone(proc.pid, 5), "a process of serve outlived it"
+        finally:
+            for pid in _session(proc.pid):
+                os.kill(pid, signal.SIGKILL)
+    text = log_path.read_text(encoding="utf-8", errors="replace")
+    assert "后台任务进程意外退出（被信号 SIGKILL 终止），已重新启动。" in text
+
+
+@pytest.fixture
+def stop_handlers():
+    """`serve` sets SIGINT and SIGTERM handlers; the test process gets its own back."""
+    kept = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
+    yield
+    for sig, handler in kept.items():
+        signal.signal(sig, handler)
+
+
+@pytest.mark.django_db
+def test_a_task_worker_that_keeps_dying_at_start_stops_serve(monkeypatch, stop_handlers, capsys):
+    """A worker that cannot run at all (its settings broken, say) is not started for ever:
+    serve stops, non-zero, and says why in Chinese."""
+    idle_server = [sys.executable, "-c", "import time; time.sleep(60)"]
+    monkeypatch.setattr(serve, "granian_args", lambda *args: idle_server)
+    monkeypatch.setattr(serve, "gunicorn_args", lambda *args: idle_server)
+    monkeypatch.setattr(serve, "worker_args", lambda: [sys.executable, "-c", "exit(3)"])
+    monkeypatch.setattr(serve, "REMIND_AFTER", 0.1)
+    monkeypatch.setattr(serve, "call_command", lambda *args, **kwargs: None)  # collectstatic
+    with pytest.raises(SystemExit) as ended:
+        serve.Command().handle("127.0.0.1", _free_port(), 1, 1)
+    assert ended.value.code == 1
+    err = capsys.readouterr().err
+    restarts = serve.WORKER_QUICK_EXITS - 1
+    assert err.count("后台任务进程意外退出（退出码 3），已重新启动。") == restarts
+    assert f"启动后连续 {serve.WORKER_QUICK_EXITS} 次退出（退出码 3），服务已停止" in err

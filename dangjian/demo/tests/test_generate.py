@@ -209,3 +209,19 @@ def test_city_org_counts_and_depth():
 def test_unknown_size_is_rejected():
     with pytest.raises(ValueError):
         g.generate_orgs("country", SEED)
+
+
+def test_a_city_and_a_province_have_one_year_of_ledgers_the_current_one(monkeypatch):
+    """SPEC §7: the province has one year of ledgers (≈ 40 M rows, imported streamed on
+    PostgreSQL); the year is the demo's current one, so today's pages have data."""
+    from dangjian.demo import load
+    from dangjian.demo.ledger import DEMO_LEDGER_YEARS, LEDGER_END
+
+    monkeypatch.setattr(load, "is_postgresql", lambda: True)
+    assert load.ledger_years_for("county") is None  # both demo years
+    assert DEMO_LEDGER_YEARS[-1] == LEDGER_END.year
+    assert load.ledger_years_for("city") == (LEDGER_END.year,)
+    assert load.ledger_years_for("province") == (LEDGER_END.year,)
+    monkeypatch.setattr(load, "is_postgresql", lambda: False)
+    assert load.ledger_years_for("city") == (LEDGER_END.year,)
+    assert load.ledger_years_for("province") == ()  # would not fit in memory

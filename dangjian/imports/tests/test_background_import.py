@@ -132,34 +132,150 @@ def test_the_steps_reached_are_shown_with_their_times(client, tree, officer, wor
     ]
     assert [s.done for s in progress.steps] == [True, True, False]
     assert all(s.seconds >= 0 for s in progress.steps)
-    assert not progress.stalled and not progress.unclaimed
+    assert not progress.unclaimed
     panel = client.get(reverse("imports:run-progress", args=[run.pk])).content.decode()
     assert "正在后台导入" in panel and "校验“党员” 12259 行" in panel
     # The status badge above the panel follows too (an out-of-band swap).
     assert re.search(r'<span id="run-status" hx-swap-oob="true" [^>]*>导入中</span>', panel)
 
 
-def test_a_stopped_worker_and_a_missing_worker_are_named(client, tree, officer, worker):
-    client_for(client, officer)
-    long_ago = time.time() - 20 * 60
-    running = ImportRun.objects.create(
-        actor=officer, scope_path=tree.root.path, filename="a.xlsx", status="running"
+def _started_ago(run: ImportRun, seconds: float) -> ImportRun:
+    ImportRun.objects.filter(pk=run.pk).update(
+        started_at=run.started_at - dt.timedelta(seconds=seconds)
     )
-    HUEY.put(background._steps_key(running.pk), [("读取文件", long_ago)])
+    run.refresh_from_db()
+    return run
+
+
+def test_a_missing_worker_is_named(client, tree, officer, worker):
+    client_for(client, officer)
     queued = ImportRun.objects.create(
         actor=officer, scope_path=tree.root.path, filename="b.xlsx", status="queued"
     )
-    ImportRun.objects.filter(pk=queued.pk).update(
-        started_at=queued.started_at - dt.timedelta(minutes=2)
-    )
-    queued.refresh_from_db()
-    assert background.progress_of(running).stalled
+    assert not background.progress_of(queued).unclaimed
+    queued = _started_ago(queued, 120)
     assert background.progress_of(queued).unclaimed
-    assert "没有进展" in client.get(reverse("imports:run", args=[running.pk])).content.decode()
     assert (
         "后台任务进程可能没有运行"
         in client.get(reverse("imports:run-progress", args=[queued.pk])).content.decode()
     )
+    assert background.settle_abandoned() == 0  # waiting is not abandoned
+    queued.refresh_from_db()
+    assert queued.status == ImportRun.Status.QUEUED
+
+
+def _running(officer, tree, started_ago: float) -> ImportRun:
+    run = ImportRun.objects.create(
+        actor=officer, scope_path=tree.root.path, filename="a.xlsx", status="running"
+    )
+    return _started_ago(run, started_ago)
+
+
+def test_a_run_whose_worker_stopped_is_ended_and_its_file_removed(client, tree, officer, worker):
+    """A restart in the middle of an import: nothing was committed, and the run says so
+    instead of staying "导入中"."""
+    client_for(client, officer)
+    limit = background.ABANDONED_AFTER.total_seconds()
+    now = time.time()
+    gone = _running(officer, tree, 600)
+    HUEY.put(background._steps_key(gone.pk), [("校验“党员” 12259 行", now - limit - 5)])
+    HUEY.put(background._alive_key(gone.pk), now - limit - 1)
+    kept = background.upload_path(gone)
+    kept.parent.mkdir(parents=True, exist_ok=True)
+    kept.write_bytes(b"PK")
+    # Long steps, but a heartbeat a moment ago: still importing.
+    slow = _running(officer, tree, 600)
+    HUEY.put(background._steps_key(slow.pk), [("写入“党员”", now - 500)])
+    HUEY.put(background._alive_key(slow.pk), now - 5)
+    # No heartbeat yet, a step a moment ago: still importing.
+    stepping = _running(officer, tree, 600)
+    HUEY.put(background._steps_key(stepping.pk), [("读取文件", now - 5)])
+    # Nothing recorded at all, uploaded a moment ago: still importing.
+    fresh = _running(officer, tree, 5)
+
+    assert [background.is_abandoned(run) for run in (gone, slow, stepping, fresh)] == [
+        True,
+        False,
+        False,
+        False,
+    ]
+    assert background.settle_abandoned() == 1
+    gone.refresh_from_db()
+    assert gone.status == ImportRun.Status.FAILED
+    assert gone.issues == [["", 0, "", background.WORKER_STOPPED]] and gone.issue_count == 1
+    assert not kept.exists()
+    assert HUEY.get(background._steps_key(gone.pk), peek=True) is None
+    assert HUEY.get(background._alive_key(gone.pk), peek=True) is None
+    statuses = ImportRun.objects.filter(pk__in=[slow.pk, stepping.pk, fresh.pk])
+    assert set(statuses.values_list("status", flat=True)) == {ImportRun.Status.RUNNING}
+    assert background.settle_abandoned() == 0  # once
+
+    page = client.get(reverse("imports:run", args=[gone.pk])).content.decode()
+    assert background.WORKER_STOPPED in page and "正在后台导入" not in page
+    assert "0 行" not in page and "用时" not in page  # it read nothing to the end
+    listing = client.get(reverse("imports:page")).content.decode()
+    assert "中断，未导入" in listing and "0 行" not in listing
+
+
+def test_the_run_page_ends_a_run_whose_worker_stopped(client, tree, officer, worker):
+    """Without waiting for the worker's sweep: the page (and its poll) looks first."""
+    client_for(client, officer)
+    gone = _running(officer, tree, 600)
+    poll = client.get(reverse("imports:run-progress", args=[gone.pk]))
+    assert poll["HX-Refresh"] == "true"
+    gone.refresh_from_db()
+    assert gone.status == ImportRun.Status.FAILED
+    page = client.get(reverse("imports:run", args=[gone.pk])).content.decode()
+    assert background.WORKER_STOPPED in page and "中断，未导入" in page
+
+
+def test_an_unreadable_task_store_ends_no_run_and_fails_no_page(
+    client, tree, officer, worker, monkeypatch
+):
+    client_for(client, officer)
+    running = _running(officer, tree, 600)
+
+    def down(*args, **kwargs):
+        raise ConnectionError("Redis is down")
+
+    monkeypatch.setattr(HUEY, "get", down)
+    assert not background.is_abandoned(running)  # unknown is not abandoned
+    for name in ("imports:run", "imports:run-progress"):
+        response = client.get(reverse(name, args=[running.pk]))
+        assert response.status_code == 200 and "正在后台导入" in response.content.decode()
+    assert background.settle_abandoned() == 0
+    running.refresh_from_db()
+    assert running.status == ImportRun.Status.RUNNING
+
+
+def test_the_worker_beats_while_it_imports(tree, officer, worker, monkeypatch):
+    beats = []
+    monkeypatch.setattr(background, "HEARTBEAT_SECONDS", 0.01)
+    real_put = HUEY.put
+
+    def put(key, value):
+        if key == background._alive_key(run.pk):
+            beats.append(value)
+        return real_put(key, value)
+
+    def slow_import(*args, **kwargs):
+        time.sleep(0.2)  # an import that takes a while
+        running = ImportRun.objects.get(pk=run.pk)
+        assert running.status == ImportRun.Status.RUNNING
+        assert not background.is_abandoned(running, now=time.time() + 59)
+
+    monkeypatch.setattr(HUEY, "put", put)
+    monkeypatch.setattr(background, "run_import", slow_import)
+    run = ImportRun.objects.create(
+        actor=officer, scope_path=tree.root.path, filename="a.xlsx", status="queued"
+    )
+    run = _started_ago(run, 600)
+    background.upload_path(run).parent.mkdir(parents=True, exist_ok=True)
+    background.upload_path(run).write_bytes(b"PK")
+    background.import_queued(run.pk)
+    assert len(beats) >= 5
+    assert beats == sorted(beats)
+    assert HUEY.get(background._alive_key(run.pk), peek=True) is None  # cleaned up
 
 
 def test_a_bad_file_in_the_background_is_rejected_whole(
@@ -254,6 +370,66 @@ def test_another_scope_gets_404_on_a_background_run(
         assert client.get(reverse(name, args=[run.pk])).status_code == 404
     worker.run_next()
     assert Organization.objects.get(code="BG-1").path.startswith(tree.a.path)
+
+
+def test_an_unreachable_task_store_refuses_the_upload_in_chinese(
+    client, tree, officer, worker, monkeypatch, settings, django_capture_on_commit_callbacks
+):
+    client_for(client, officer)
+
+    def down(*args, **kwargs):
+        raise ConnectionError("Redis is down")
+
+    monkeypatch.setattr(HUEY, "put", down)
+    upload = SimpleUploadedFile("大名册.xlsx", _workbook(tree), content_type=XLSX)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("imports:page"), {"file": upload}, follow=True)
+    assert response.status_code == 200
+    assert background.QUEUE_DOWN in response.content.decode()
+    assert not ImportRun.objects.exists() and worker.queued() == 0
+    assert settings.IMPORT_UPLOAD_DIR.is_dir()  # the file was kept, then removed
+    assert list(settings.IMPORT_UPLOAD_DIR.iterdir()) == []
+
+
+def test_a_lost_task_is_queued_again_and_the_file_imported_once(
+    client, tree, officer, worker, monkeypatch, django_capture_on_commit_callbacks
+):
+    """The store answered for the upload but lost the task (flushed, or down a moment when
+    it was queued): a minute's sweep queues it again."""
+    client_for(client, officer)
+    from dangjian.imports import tasks
+
+    real_task = tasks.import_queued_upload
+
+    def refused(run_id):
+        raise ConnectionError("Redis is down")
+
+    monkeypatch.setattr(tasks, "import_queued_upload", refused)
+    response = _upload(client, _workbook(tree), django_capture_on_commit_callbacks)
+    run = ImportRun.objects.get()
+    assert response["Location"] == reverse("imports:run", args=[run.pk])  # no error page
+    assert run.status == ImportRun.Status.QUEUED and worker.queued() == 0
+    monkeypatch.setattr(tasks, "import_queued_upload", real_task)
+
+    assert background.requeue_lost() == 0  # not yet: it may still be on its way
+    run = _started_ago(run, background.REQUEUE_AFTER.total_seconds() + 1)
+    assert background.requeue_lost() == 1
+    assert background.requeue_lost() == 0  # its task is in the queue now
+    assert worker.queued() == 1
+    worker.run_next()
+    run.refresh_from_db()
+    assert run.status == ImportRun.Status.SUCCEEDED
+    assert Organization.objects.filter(code="BG-1").count() == 1
+
+
+def test_a_task_waiting_behind_others_is_not_queued_twice(
+    client, tree, officer, worker, django_capture_on_commit_callbacks
+):
+    client_for(client, officer)
+    _upload(client, _workbook(tree), django_capture_on_commit_callbacks)
+    _started_ago(ImportRun.objects.get(), 600)
+    assert background.requeue_lost() == 0
+    assert worker.queued() == 1
 
 
 def test_a_small_upload_is_still_imported_at_once(

@@ -149,3 +149,36 @@ def test_the_command_refuses_bad_input_in_chinese(county, args, words):
     with pytest.raises(CommandError, match=words):
         call_command("make_bulletins", *args, stdout=StringIO(), stderr=StringIO())
     assert not Bulletin.objects.exists()
+
+
+def test_a_worker_that_starts_makes_the_bulletins_it_missed_while_not_too_late(monkeypatch):
+    """Started on a Wednesday morning: Monday's 周通报 is made (2 days late), not the 月通报
+    of the 1st (24 days late: the next one is nearer); a week later, on 2 December, both."""
+    from zoneinfo import ZoneInfo
+
+    import time_machine
+
+    from dangjian.reports import tasks
+
+    made = []
+    monkeypatch.setattr(tasks, "_run", lambda kind: made.append(kind) or 2)
+    beijing = ZoneInfo("Asia/Shanghai")
+    with time_machine.travel(dt.datetime(2026, 11, 25, 9, 0, tzinfo=beijing), tick=False):
+        assert tasks.catch_up_bulletins.call_local() == {Kind.WEEKLY: 2}
+    assert made == [Kind.WEEKLY]
+    with time_machine.travel(dt.datetime(2026, 12, 2, 9, 0, tzinfo=beijing), tick=False):
+        assert tasks.catch_up_bulletins.call_local() == {Kind.WEEKLY: 2, Kind.MONTHLY: 2}
+
+
+def test_a_worker_started_on_an_empty_installation_makes_no_bulletin(db):
+    """No organization yet, started on Monday 1 June 2026 in the morning (both are due)."""
+    from zoneinfo import ZoneInfo
+
+    import time_machine
+
+    from dangjian.reports import tasks
+
+    monday_the_1st = dt.datetime(2026, 6, 1, 9, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
+    with time_machine.travel(monday_the_1st, tick=False):
+        assert tasks.catch_up_bulletins.call_local() == {Kind.WEEKLY: 0, Kind.MONTHLY: 0}
+    assert not Bulletin.objects.exists()

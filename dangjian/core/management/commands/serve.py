@@ -1,7 +1,9 @@
 """`manage.py serve` (SPEC §5b): the production server (granian, or gunicorn with `--server
 gunicorn` or DANGJIAN_SERVER=gunicorn; DEBUG off, static files by WhiteNoise) and the task
-worker (huey) that runs the scheduled reminders, both stopped together (Ctrl+C or SIGTERM:
-requests in progress finish, for up to 20 s).
+worker (huey) that runs the scheduled reminders and large imports, both stopped together
+(Ctrl+C or SIGTERM: requests in progress finish, for up to 20 s). A task worker that dies
+(killed for memory during a province's import, say) is started again while the web server
+serves on; one that keeps dying at start stops serve, with the reason above.
 
 granian (HTTP in Rust, the WSGI application in a pool of threads per worker) spends about half
 of gunicorn's CPU per request, which is what lets the public rating endpoint reach 1,000
@@ -27,6 +29,10 @@ SERVERS = ("granian", "gunicorn")
 PR_SET_PDEATHSIG = 1  # linux/prctl.h
 REMIND_AFTER = 2.0  # seconds after the stop before granian's workers are sent it again
 WORKER_MAX_DELAY = 1  # seconds
+# A task worker that ends within WORKER_MIN_LIFE seconds of its start this many times in a row
+# is not started again: serve stops and says so.
+WORKER_MIN_LIFE = 30.0
+WORKER_QUICK_EXITS = 5
 
 
 def default_workers(server: str) -> int:
@@ -154,17 +160,8 @@ class Command(BaseCommand):
         args = (granian_args if server == "granian" else gunicorn_args)(
             host, port, workers, threads
         )
-        commands = [args]
-        if not no_worker:
-            manage = [sys.executable, sys.argv[0]] if sys.argv[0].endswith("manage.py") else None
-            # An idle worker looks for tasks at least every WORKER_MAX_DELAY seconds (huey's
-            # default, 10 s, would leave a large upload waiting that long before its import).
-            worker = ["run_huey", "--workers", "1", "--max-delay", str(WORKER_MAX_DELAY)]
-            commands.append([*(manage or [sys.executable, "-m", "django"]), *worker])
-        children = [
-            subprocess.Popen(command, process_group=0, preexec_fn=_die_with_parent)
-            for command in commands
-        ]
+        commands = [args] if no_worker else [args, worker_args()]
+        children = [_start_child(command) for command in commands]
         signalled: list[int] = []
 
         def stop(_signum=None, _frame=None):
@@ -180,8 +177,25 @@ class Command(BaseCommand):
 
         signal.signal(signal.SIGTERM, stop)
         signal.signal(signal.SIGINT, stop)
-        # Run until either process ends, then stop the other.
-        while all(child.poll() is None for child in children):
+        # Run until the web server ends or a stop arrives; a task worker that dies is
+        # started again, unless it keeps dying at start.
+        quick_exits, worker_started, gave_up = 0, time.monotonic(), False
+        while not signalled and children[0].poll() is None:
+            if len(children) > 1 and (code := children[1].poll()) is not None:
+                lived = time.monotonic() - worker_started
+                quick_exits = quick_exits + 1 if lived < WORKER_MIN_LIFE else 1
+                if quick_exits >= WORKER_QUICK_EXITS:
+                    self.stderr.write(
+                        f"后台任务进程启动后连续 {quick_exits} 次退出（{_exit_text(code)}），"
+                        "服务已停止。请查看上面的错误信息。"
+                    )
+                    gave_up = True
+                    break
+                self.stderr.write(f"后台任务进程意外退出（{_exit_text(code)}），已重新启动。")
+                children[1], worker_started = _start_child(commands[1]), time.monotonic()
+                if signalled:  # a stop that came while it was being started
+                    children[1].send_signal(signal.SIGTERM)
+                continue
             try:
                 children[0].wait(timeout=1)
             except subprocess.TimeoutExpired:
@@ -189,7 +203,29 @@ class Command(BaseCommand):
         if not signalled:
             stop()
         _wait_stopping(children, remind=server == "granian")
-        sys.exit(children[0].returncode or 0)
+        sys.exit(1 if gave_up else children[0].returncode or 0)
+
+
+def worker_args() -> list[str]:
+    """The task worker's command. An idle worker looks for tasks at least every
+    WORKER_MAX_DELAY seconds (huey's default, 10 s, would leave a large upload waiting that
+    long before its import)."""
+    manage = [sys.executable, sys.argv[0]] if sys.argv[0].endswith("manage.py") else None
+    worker = ["run_huey", "--workers", "1", "--max-delay", str(WORKER_MAX_DELAY)]
+    return [*(manage or [sys.executable, "-m", "django"]), *worker]
+
+
+def _start_child(command: list[str]) -> subprocess.Popen:
+    return subprocess.Popen(command, process_group=0, preexec_fn=_die_with_parent)
+
+
+def _exit_text(code: int) -> str:
+    """How a child ended, in words: its exit code, or the signal that killed it."""
+    if code < 0:
+        with contextlib.suppress(ValueError):
+            return f"被信号 {signal.Signals(-code).name} 终止"
+        return f"被信号 {-code} 终止"
+    return f"退出码 {code}"
 
 
 def _wait_stopping(children: list[subprocess.Popen], remind: bool) -> None:

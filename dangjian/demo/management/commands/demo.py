@@ -8,8 +8,10 @@ from django.utils import timezone
 from dangjian.demo.bulletins import install_demo_bulletins
 from dangjian.demo.generate import SIZES
 from dangjian.demo.load import (
+    PROVINCE_WITHOUT_LEDGERS,
     ensure_demo_users,
     evaluate_demo_years,
+    ledger_years_for,
     load_demo,
     send_demo_reminders,
 )
@@ -34,10 +36,10 @@ class Command(BaseCommand):
                 )
             raise CommandError("演示数据导入失败（已有数据可能与演示数据冲突）")
         for sheet, res in outcome.results.items():
-            self.stdout.write(
-                f"{sheet}：新增 {res.created}，更新 {res.updated}，未变 {res.unchanged}"
-            )
+            self.stdout.write(f"{sheet}：{res.counts_text()}")
         self.stdout.write(f"用时 {outcome.seconds:.1f} 秒")
+        if ledger_years_for(size) == ():
+            self.stdout.write(PROVINCE_WITHOUT_LEDGERS)
         for line in evaluate_demo_years():
             self.stdout.write(line)
         if scheme := install_demo_scheme():
@@ -46,10 +48,11 @@ class Command(BaseCommand):
             self.stdout.write(rated)
         if no_users:
             return
+        # The accounts first: reminders and bulletins go to organizations that have one.
+        accounts = ensure_demo_users()
         self.stdout.write(send_demo_reminders())
         for line in install_demo_bulletins(timezone.localdate()):
             self.stdout.write(f"通报归档：{line}")
-        accounts = ensure_demo_users()
         with_factor = [a for a in accounts if a.totp_secret]
         if with_factor:
             self.stdout.write(f"{with_factor[0].username} 的动态口令二维码（用手机验证器扫描）：")

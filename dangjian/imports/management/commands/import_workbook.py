@@ -54,6 +54,4 @@ class Command(BaseCommand):
             self.style.SUCCESS(f"{verb}：{outcome.rows} 行，用时 {outcome.seconds:.2f} 秒")
         )
         for sheet, res in outcome.results.items():
-            self.stdout.write(
-                f"  {sheet}：新增 {res.created}，更新 {res.updated}，未变 {res.unchanged}"
-            )
+            self.stdout.write(f"  {sheet}：{res.counts_text()}")

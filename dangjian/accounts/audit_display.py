@@ -1,0 +1,86 @@
+"""How an audit entry's before and after read on a page: the fields in the order of the
+object's sheet (SPEC §5: 身份证号, 姓名, 性别 … for 党员), each with its old and new value.
+
+Entries store their fields as canonical JSON (keys sorted, so the chain's hashes are stable);
+the order a person reads them in is made here."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from dangjian.accounts.choices import Action
+from dangjian.imports.registry import SheetResult, get_sheet, registered_sheets
+
+EMPTY = "（空）"
+
+
+ABSENT = object()  # a side of the entry that does not record the field
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    """One field of an entry: its value before and after (ABSENT where that side of the entry
+    does not record it; a recorded value may itself be None)."""
+
+    field: str
+    before: object
+    after: object
+
+    @property
+    def has_before(self) -> bool:
+        return self.before is not ABSENT
+
+    @property
+    def has_after(self) -> bool:
+        return self.after is not ABSENT
+
+
+def field_changes(entry) -> list[FieldChange]:
+    """The fields `entry` records, in its object's sheet order; fields no sheet lists keep
+    their stored order after those."""
+    before = entry.before if isinstance(entry.before, dict) else {}
+    after = entry.after if isinstance(entry.after, dict) else {}
+    order = {field: i for i, field in enumerate(_field_order(entry))}
+    fields = sorted(dict.fromkeys([*before, *after]), key=lambda f: order.get(f, len(order)))
+    return [FieldChange(f, before.get(f, ABSENT), after.get(f, ABSENT)) for f in fields]
+
+
+def _field_order(entry) -> tuple[str, ...]:
+    """An import's sheets in load order; an object's fields in its sheet's column order."""
+    if entry.action == Action.IMPORT:
+        return tuple(importer.sheet for importer in registered_sheets())
+    sheet = get_sheet(entry.object_type)
+    return sheet.columns if sheet else ()
+
+
+COUNTS = frozenset(("created", "updated", "unchanged"))
+
+
+def shown(value) -> str:
+    """A recorded value in words: an import's counts as “新增 3，更新 1，未变 40”, lists joined
+    by “、”, other mappings as “键：值”."""
+    if value is None or value == "":
+        return EMPTY
+    if isinstance(value, dict):
+        if set(value) == COUNTS:
+            return SheetResult(**value).counts_text()
+        return "，".join(f"{key}：{shown(item)}" for key, item in value.items())
+    if isinstance(value, list):
+        return "、".join(map(shown, value))
+    return str(value)
+
+
+def change_lines(entry) -> list[str]:
+    """An entry's fields as a person reads them: "字段：值" for what was created (empty
+    fields left out), "字段：旧 → 新" where the entry holds both values."""
+    lines = []
+    for change in field_changes(entry):
+        after = change.after if change.has_after else None
+        if entry.action == Action.CREATE:
+            if after not in (None, ""):
+                lines.append(f"{change.field}：{shown(after)}")
+        elif change.has_before:
+            lines.append(f"{change.field}：{shown(change.before)} → {shown(after)}")
+        else:
+            lines.append(f"{change.field}：{shown(after)}")
+    return lines

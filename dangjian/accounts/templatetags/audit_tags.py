@@ -1,0 +1,10 @@
+"""Template filters for audit entries (see `accounts.audit_display`)."""
+
+from django import template
+
+from dangjian.accounts.audit_display import change_lines, field_changes, shown
+
+register = template.Library()
+register.filter("change_lines", change_lines)
+register.filter("field_changes", field_changes)
+register.filter("shown", shown)
