@@ -74,6 +74,11 @@ class AssessmentEvaluation:
             counts["软弱涣散"] += bool(o.weak_lax)
         return {"scored": len(self.outcomes), **counts}
 
+    def stats_in_words(self) -> dict:
+        """`stats` as the audit log shows them: every key in Chinese."""
+        stats = self.stats
+        return {"考核组织数": stats.pop("scored"), **stats}
+
 
 def read_records(year: int) -> list[Record]:
     rows = (
@@ -228,7 +233,7 @@ def evaluate_assessment(
                         str(year),
                         f"{year}年度考核与分类",
                         "",
-                        after=evaluation.stats,
+                        after=evaluation.stats_in_words(),
                     )
                 ],
             )

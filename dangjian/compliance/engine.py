@@ -166,6 +166,20 @@ def member_warnings(window: Window) -> tuple[list[tuple], list[tuple]]:
     return dues, lapses
 
 
+# The run's counts as the audit log shows them.
+STATS_IN_WORDS = {
+    "rule_checks": "规则核验项次",
+    "organizations": "参评组织数",
+    "subtrees": "汇总上级组织数",
+    "dues_arrears": "欠缴党费党员数",
+    "attendance_lapses": "连续未参加组织生活党员数",
+}
+
+
+def stats_in_words(stats: dict) -> dict:
+    return {STATS_IN_WORDS.get(key, key): value for key, value in stats.items()}
+
+
 def evaluate_year(year: int, *, actor=None, today: dt.date | None = None) -> EvaluationResult:
     """Evaluate compliance and dues arrears of the whole jurisdiction for `year` and store the
     results, replacing the year's previous run."""
@@ -213,7 +227,7 @@ def evaluate_year(year: int, *, actor=None, today: dt.date | None = None) -> Eva
                     str(year),
                     f"{year}年度组织生活达标与党费评价",
                     "",
-                    after=result.stats,
+                    after=stats_in_words(result.stats),
                 )
             ],
         )

@@ -43,3 +43,17 @@ def test_no_page_is_wider_than_a_phone(world, phone_context):
         if scroll_width > width:
             too_wide[url] = scroll_width
     assert not too_wide, f"pages wider than the {width} px phone: {too_wide}"
+
+
+def test_the_audit_log_reads_as_cards_on_a_phone(world, phone_context):
+    """Each entry fits the phone's width (no sideways scroll inside the table either), with
+    what it changed under its label."""
+    page = phone_context.new_page()
+    login(page, "matrix-admin", PASSWORD)
+    page.goto("/audit/")
+    box = page.locator(".table-responsive").first
+    assert box.evaluate("el => el.scrollWidth <= el.clientWidth")
+    first = page.locator(".audit-table tbody tr").first
+    assert first.evaluate("tr => getComputedStyle(tr).display") == "grid"
+    after = first.locator("td.audit-values").last
+    assert after.evaluate("td => getComputedStyle(td, '::before').content") == '"变更后"'
