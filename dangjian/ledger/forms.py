@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from django import forms
 
+from dangjian.core.widgets import date_input
 from dangjian.ledger.choices import ActivityType, AttendanceStatus
 from dangjian.ledger.services import MeetingInput, RollCallEntry
 
 
 class MeetingForm(forms.Form):
     activity_type = forms.ChoiceField(label="活动类型", choices=ActivityType.choices)
-    held_on = forms.DateField(label="日期", widget=forms.DateInput(attrs={"type": "date"}))
+    held_on = forms.DateField(label="日期", widget=date_input())
     topic = forms.CharField(label="主题", max_length=200)
     first_topic = forms.BooleanField(
         label="第一议题（学习习近平总书记最新重要讲话精神）", required=False

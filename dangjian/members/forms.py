@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.utils import timezone
 
+from dangjian.core.widgets import date_input
 from dangjian.members.choices import Gender, MemberType, Post
 from dangjian.members.validation import FIELD_OF_COLUMN, MemberData, member_errors
 from dangjian.orgs.models import Organization
@@ -21,8 +22,8 @@ class MemberForm(forms.Form):
     )
     name = forms.CharField(label="姓名", max_length=50, widget=forms.TextInput(W))
     gender = forms.ChoiceField(label="性别", choices=Gender.choices, widget=forms.Select(S))
-    birth_date = forms.DateField(label="出生日期", widget=forms.DateInput({"type": "date", **W}))
-    join_date = forms.DateField(label="入党日期", widget=forms.DateInput({"type": "date", **W}))
+    birth_date = forms.DateField(label="出生日期", widget=date_input(**W))
+    join_date = forms.DateField(label="入党日期", widget=date_input(**W))
     member_type = forms.ChoiceField(
         label="党员类型", choices=MemberType.choices, widget=forms.Select(S)
     )
@@ -53,7 +54,7 @@ class TransferForm(forms.Form):
     """Transfer to another branch inside the user's scope, by the branch's code."""
 
     to_code = forms.CharField(label="转入支部编码", max_length=32, widget=forms.TextInput(W))
-    on = forms.DateField(label="转接日期", widget=forms.DateInput({"type": "date", **W}))
+    on = forms.DateField(label="转接日期", widget=date_input(**W))
     reason = forms.CharField(
         label="原因", max_length=200, required=False, widget=forms.TextInput(W)
     )

@@ -6,6 +6,7 @@ from django import forms
 from django.utils import timezone
 
 from dangjian.core.errors import BusinessError
+from dangjian.core.widgets import date_input
 from dangjian.orgs.choices import OrgType
 from dangjian.orgs.models import Category, Organization
 from dangjian.orgs.validation import clean_code, clean_name, clean_staff
@@ -84,7 +85,7 @@ class MoveForm(forms.Form):
 class DissolveForm(forms.Form):
     """Date and reason of a dissolution."""
 
-    on = forms.DateField(label="撤销日期", widget=forms.DateInput({"type": "date", **W}))
+    on = forms.DateField(label="撤销日期", widget=date_input(**W))
     reason = forms.CharField(
         label="撤销原因", max_length=200, widget=forms.Textarea({"rows": 3, **W})
     )

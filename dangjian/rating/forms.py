@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django import forms
 
+from dangjian.core.widgets import date_input
 from dangjian.rating.choices import (
     LOCATION_MAX,
     NOTE_MAX,
@@ -14,7 +15,7 @@ from dangjian.rating.choices import (
 )
 from dangjian.rectification.forms import StyledForm
 
-DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+DATE = date_input()
 
 
 def _area(rows: int, placeholder: str = "") -> forms.Textarea:

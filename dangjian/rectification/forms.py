@@ -6,6 +6,7 @@ from __future__ import annotations
 from django import forms
 from django.utils import timezone
 
+from dangjian.core.widgets import date_input
 from dangjian.rectification.choices import (
     COUNTERMEASURE_MAX,
     NAME_MAX,
@@ -18,7 +19,7 @@ from dangjian.rectification.choices import (
 )
 from dangjian.rectification.services import ProblemInput
 
-DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+DATE = date_input()
 
 
 def _area(rows: int, placeholder: str = "") -> forms.Textarea:
