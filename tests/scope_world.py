@@ -300,6 +300,7 @@ PAYLOADS: dict[str, Payload] = {
         targets=True,
     ),
     "orgs:search": Payload(query=lambda s, t: {"q": "党支部"}),
+    "orgs:options": Payload(query=lambda s, t: {"q": "党支部"}),
     "orgs:edit": Payload(
         body=lambda s, t: {
             "code": s.org.code,
@@ -535,6 +536,7 @@ PAYLOADS: dict[str, Payload] = {
 # export): each is read by every role on both sides as well.
 QUERY_VARIANTS: dict[str, tuple[dict, ...]] = {
     "orgs:tree": ({"q": "党支部"},),  # both counties' branches match: only A's may show
+    "orgs:options": ({"q": "党支部", "branches": "1"},),
     "ledger:meetings": ({"view": "calendar"},),
     "compliance:reminders": ({"tab": "weekly"}, {"tab": "monthly"}, {"format": "xlsx"}),
     "compliance:warnings": ({"format": "xlsx"},),

@@ -8,7 +8,7 @@ from django.utils import timezone
 from dangjian.core.widgets import date_input
 from dangjian.members.choices import Gender, MemberType, Post
 from dangjian.members.validation import FIELD_OF_COLUMN, MemberData, member_errors
-from dangjian.orgs.models import Organization
+from dangjian.orgs.picker import OrgPickerInput, chosen
 
 W = {"class": "form-control"}
 S = {"class": "form-select"}
@@ -51,9 +51,14 @@ class MemberForm(forms.Form):
 
 
 class TransferForm(forms.Form):
-    """Transfer to another branch inside the user's scope, by the branch's code."""
+    """Transfer to another branch inside the user's scope, chosen by its code or name."""
 
-    to_code = forms.CharField(label="转入支部编码", max_length=32, widget=forms.TextInput(W))
+    to_code = forms.CharField(
+        label="转入支部",
+        max_length=100,
+        widget=OrgPickerInput(W, branches=True),
+        help_text="输入支部名称或编码，从列表中选择。",
+    )
     on = forms.DateField(label="转接日期", widget=date_input(**W))
     reason = forms.CharField(
         label="原因", max_length=200, required=False, widget=forms.TextInput(W)
@@ -64,8 +69,4 @@ class TransferForm(forms.Form):
         self.user = user
 
     def clean_to_code(self):
-        code = self.cleaned_data["to_code"].strip()
-        org = Organization.objects.visible_to(self.user).filter(code=code).first()
-        if org is None:
-            raise forms.ValidationError(f"组织编码 {code} 不存在")
-        return org
+        return chosen(self.user, self.cleaned_data["to_code"], "组织编码")

@@ -8,7 +8,8 @@ from django.utils import timezone
 from dangjian.core.errors import BusinessError
 from dangjian.core.widgets import date_input
 from dangjian.orgs.choices import OrgType
-from dangjian.orgs.models import Category, Organization
+from dangjian.orgs.models import Category
+from dangjian.orgs.picker import OrgPickerInput, chosen
 from dangjian.orgs.validation import clean_code, clean_name, clean_staff
 
 W = {"class": "form-control"}
@@ -61,13 +62,13 @@ class OrganizationForm(forms.Form):
 
 
 class MoveForm(forms.Form):
-    """Choose the new parent by its code (the tree's search finds it)."""
+    """Choose the new parent by its code or name (offered as the user types)."""
 
     parent_code = forms.CharField(
-        label="新上级组织编码",
-        max_length=32,
-        widget=forms.TextInput(W),
-        help_text="输入新上级组织的组织编码；可在组织树页面搜索名称查到编码。",
+        label="新上级组织",
+        max_length=100,
+        widget=OrgPickerInput(W),
+        help_text="输入组织名称或编码，从列表中选择。",
     )
 
     def __init__(self, *args, user=None, **kwargs):
@@ -75,11 +76,7 @@ class MoveForm(forms.Form):
         self.user = user
 
     def clean_parent_code(self):
-        code = self.cleaned_data["parent_code"].strip()
-        parent = Organization.objects.visible_to(self.user).filter(code=code).first()
-        if parent is None:
-            raise forms.ValidationError(f"上级组织编码 {code} 不存在")
-        return parent
+        return chosen(self.user, self.cleaned_data["parent_code"], "上级组织编码")
 
 
 class DissolveForm(forms.Form):

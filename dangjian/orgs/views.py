@@ -10,7 +10,7 @@ from dangjian.accounts.roles import Perm
 from dangjian.core.errors import BusinessError
 from dangjian.core.views import add_business_error, get_visible_or_404, require_perm
 from dangjian.members.models import Member
-from dangjian.orgs import selectors, services
+from dangjian.orgs import picker, selectors, services
 from dangjian.orgs.forms import DissolveForm, MoveForm, OrganizationForm
 from dangjian.orgs.models import Organization, OrgEvent
 
@@ -53,6 +53,15 @@ def search(request):
     q = request.GET.get("q", "").strip()[:50]
     results = _search(request.user, q) if q else []
     return render(request, "orgs/_search.html", {"results": results, "q": q, "limit": SEARCH_LIMIT})
+
+
+@login_required
+def options(request):
+    """The organizations a picker offers for what was typed (htmx: <option>s of a datalist)."""
+    q = request.GET.get("q", "").strip()[:50]
+    branches = request.GET.get("branches") == "1"
+    results = picker.offered(request.user, q, branches=branches) if q else []
+    return render(request, "orgs/_options.html", {"results": results})
 
 
 @login_required

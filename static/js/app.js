@@ -55,3 +55,19 @@ document.addEventListener("submit", function (event) {
   const form = event.target.closest("form.confirm");
   if (form && !window.confirm(form.dataset.confirm || "确定吗？")) event.preventDefault();
 });
+// Organization pickers (orgs.picker): as a name or code is typed, the matching organizations
+// in scope fill the input's list; choosing one puts its code in the input.
+let orgPickerTimer;
+document.addEventListener("input", function (event) {
+  const input = event.target.closest("input[data-org-picker]");
+  if (!input) return;
+  clearTimeout(orgPickerTimer);
+  orgPickerTimer = setTimeout(function () {
+    const text = input.value.trim();
+    const list = document.getElementById(input.getAttribute("list"));
+    if (!text || !list) return;
+    const url = new URL(input.dataset.orgPicker, window.location.href);
+    url.searchParams.set("q", text);
+    htmx.ajax("GET", url.pathname + url.search, { target: list, swap: "innerHTML" });
+  }, 250);
+});

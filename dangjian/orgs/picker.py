@@ -1,0 +1,55 @@
+"""Choosing an organization in a form (the new parent of a move, the branch a member is
+transferred to): typed as its code or its full name, with the matching organizations in scope
+offered as the user types (`orgs:options`)."""
+
+from __future__ import annotations
+
+from django import forms
+from django.urls import reverse
+
+from dangjian.orgs.choices import BRANCH_TYPES
+from dangjian.orgs.models import Organization
+
+OPTIONS_LIMIT = 20
+
+
+class OrgPickerInput(forms.TextInput):
+    """A text input with a list of the organizations matching what is typed (static/js/app.js
+    fills it from `orgs:options`); `branches` offers branches only."""
+
+    template_name = "orgs/widgets/org_picker.html"
+
+    def __init__(self, attrs=None, *, branches: bool = False):
+        super().__init__({"autocomplete": "off", **(attrs or {})})
+        self.branches = branches
+
+    def get_context(self, name, value, attrs):
+        context = super().get_context(name, value, attrs)
+        widget_attrs = context["widget"]["attrs"]
+        widget_attrs["list"] = f"{widget_attrs.get('id', name)}-options"
+        url = reverse("orgs:options")
+        widget_attrs["data-org-picker"] = url + ("?branches=1" if self.branches else "")
+        return context
+
+
+def offered(user, text: str, *, branches: bool = False):
+    """Organizations in scope, not dissolved, whose code starts with or name contains `text`."""
+    found = Organization.objects.visible_to(user).active().search(text)
+    if branches:
+        found = found.filter(org_type__in=BRANCH_TYPES)
+    return found.select_related("parent").order_by("depth", "path")[:OPTIONS_LIMIT]
+
+
+def chosen(user, text: str, label: str) -> Organization:
+    """The organization in scope whose code is `text` or, failing that, the only one whose
+    full name is `text`; a Chinese ValidationError otherwise."""
+    text = text.strip()
+    visible = Organization.objects.visible_to(user)
+    if org := visible.filter(code=text).first():
+        return org
+    named = list(visible.active().filter(name=text)[:2])
+    if len(named) == 1:
+        return named[0]
+    if named:
+        raise forms.ValidationError(f"名称为“{text}”的组织不止一个，请从列表中选择或填写{label}")
+    raise forms.ValidationError(f"{label} {text} 不存在")
