@@ -203,25 +203,33 @@ def move_organization(actor, org: Organization, new_parent: Organization) -> Org
     return org
 
 
+def why_not_dissolvable(org: Organization) -> str | None:
+    """Why `org` cannot be dissolved as it stands, None when it can: it is dissolved already,
+    it is the root, or sub-organizations or members are still in it."""
+    from dangjian.members.models import Member
+
+    if not org.is_active:
+        return "该组织已撤销"
+    if org.parent_id is None:
+        return "根组织不能撤销"
+    active_children = Organization.objects.filter(parent=org, is_active=True).count()
+    if active_children:
+        return f"该组织还有 {active_children} 个下级组织，请先调整或撤销下级组织"
+    members = Member.objects.filter(organization=org, is_active=True).count()
+    if members:
+        return f"该组织还有 {members} 名党员，请先办理组织关系转接"
+    return None
+
+
 @transaction.atomic
 def dissolve_organization(actor, org: Organization, on: dt.date, reason: str) -> Organization:
     """Dissolve an organization. Its records stay; members and sub-organizations must have been
-    transferred or dissolved first."""
-    from dangjian.members.models import Member
-
+    transferred or dissolved first (`why_not_dissolvable`)."""
     org = Organization.objects.select_for_update().get(pk=org.pk)
-    if not org.is_active:
-        raise BusinessError("该组织已撤销")
-    if org.parent_id is None:
-        raise BusinessError("根组织不能撤销")
+    if blocker := why_not_dissolvable(org):
+        raise BusinessError(blocker)
     if on > timezone.localdate():
         raise BusinessError("撤销日期不能晚于今天", "on")
-    active_children = Organization.objects.filter(parent=org, is_active=True).count()
-    if active_children:
-        raise BusinessError(f"该组织还有 {active_children} 个下级组织，请先调整或撤销下级组织")
-    members = Member.objects.filter(organization=org, is_active=True).count()
-    if members:
-        raise BusinessError(f"该组织还有 {members} 名党员，请先办理组织关系转接")
     org.is_active = False
     org.dissolved_on = on
     org.save(update_fields=["is_active", "dissolved_on", "updated_at"])

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
+from django.utils import timezone
 
 from dangjian.accounts.roles import Perm
 from dangjian.core.errors import BusinessError
@@ -151,7 +152,8 @@ def dissolve(request, pk: int):
     if org.pk == request.user.scope_id:
         messages.error(request, "不能撤销本级组织（管辖范围的根）")
         return redirect("orgs:detail", pk=org.pk)
-    form = DissolveForm(request.POST or None)
+    form = DissolveForm(request.POST or None, initial={"on": timezone.localdate()})
+    blocker = services.why_not_dissolvable(org)
     if request.method == "POST" and form.is_valid():
         try:
             services.dissolve_organization(
@@ -165,5 +167,12 @@ def dissolve(request, pk: int):
     return render(
         request,
         "orgs/form.html",
-        {"form": form, "org": org, "title": f"撤销组织：{org.name}", "nav": "orgs", "danger": True},
+        {
+            "form": form,
+            "org": org,
+            "title": f"撤销组织：{org.name}",
+            "nav": "orgs",
+            "danger": True,
+            "blocker": blocker,
+        },
     )
