@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from dangjian.accounts.models import AuditEntry
@@ -136,7 +137,9 @@ def edit(request, pk: int):
 def transfer(request, pk: int):
     """Transfer a member to another branch in scope (组织关系转接)."""
     member = _member(request, pk)
-    form = TransferForm(request.POST or None, user=request.user)
+    form = TransferForm(
+        request.POST or None, user=request.user, initial={"on": timezone.localdate()}
+    )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:

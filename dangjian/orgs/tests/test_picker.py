@@ -79,3 +79,11 @@ def test_an_organization_is_moved_under_a_parent_typed_by_name(client, tree, off
     )
     assert response.status_code == 302
     assert Organization.objects.get(pk=tree.a2.pk).parent == tree.t
+
+
+def test_the_transfer_page_offers_today_as_the_date(client, tree, officer, members):
+    from django.utils import timezone
+
+    client_for(client, officer)
+    page = client.get(reverse("members:transfer", args=[members.a1[0].pk])).content.decode()
+    assert f'value="{timezone.localdate().isoformat()}"' in page
