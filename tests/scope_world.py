@@ -71,6 +71,7 @@ from dangjian.schemes.tests.factories import make_scheme
 
 OUTSIDE_MARKER = "乙县"  # in every name of county B; never in a request of the matrix
 INSIDE_PREFIX = "甲县"
+PASSWORD = "Matrix-Password-2026"  # every matrix-<role> user's
 MISSING_ID = 2**31 - 1
 MISSING_CODE = "NO-SUCH-ORG"
 
@@ -750,10 +751,10 @@ def build_world() -> World:
     for role in Role:
         scope = inside.org if role in BRANCH_ROLES else inside.county
         users[role] = User.objects.create_user(
-            username=f"matrix-{role}", password="Matrix-Password-2026", role=role, scope=scope
+            username=f"matrix-{role}", password=PASSWORD, role=role, scope=scope
         )
     users[NO_SCOPE] = User.objects.create_user(
-        username=f"matrix-{NO_SCOPE}", password="Matrix-Password-2026", role=Role.MEMBER
+        username=f"matrix-{NO_SCOPE}", password=PASSWORD, role=Role.MEMBER
     )
     world = World(sides=sides, users=users)
     for role, user in users.items():

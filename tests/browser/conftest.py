@@ -20,7 +20,9 @@ from dangjian.accounts.testing import totp_device
 from dangjian.demo.load import load_demo
 from dangjian.orgs.choices import BRANCH_TYPES
 from dangjian.orgs.models import Category, Organization
+from tests import scope_world as sw
 from tests.browser.helpers import PASSWORD
+from tests.migration_data import restore_migration_data
 
 # Playwright's sync API runs an event loop in this thread; Django would otherwise refuse
 # database access from the test body ("You cannot call this from an async context").
@@ -200,6 +202,14 @@ def _make_user(username: str, role: str, scope: Organization, display: str) -> U
     return User.objects.create_user(
         username=username, password=PASSWORD, role=role, scope=scope, display_name=display
     )
+
+
+@pytest.fixture
+def world(transactional_db):
+    """The small world of the scope matrix (tests/scope_world.py: two counties, every kind
+    of object, a `matrix-<role>` user per role), committed so the live server sees it."""
+    restore_migration_data()  # an earlier transactional test flushed them
+    return sw.build_world()
 
 
 @pytest.fixture

@@ -11,19 +11,11 @@ import pytest
 from django.urls import reverse
 from playwright.sync_api import Page
 
-from tests import scope_world as sw
 from tests.browser.conftest import ConsoleWatch
 from tests.browser.helpers import login, main_pages
-from tests.migration_data import restore_migration_data
+from tests.scope_world import PASSWORD as MATRIX_PASSWORD
 
 pytestmark = pytest.mark.browser
-PASSWORD = "Matrix-Password-2026"
-
-
-@pytest.fixture
-def world(transactional_db):
-    restore_migration_data()  # an earlier transactional test flushed them
-    return sw.build_world()
 
 
 def test_main_pages_load_without_a_policy_violation(world, desktop_page: Page):
@@ -37,7 +29,7 @@ def test_main_pages_load_without_a_policy_violation(world, desktop_page: Page):
             else None
         ),
     )
-    login(page, "matrix-admin", PASSWORD)
+    login(page, "matrix-admin", MATRIX_PASSWORD)
     for url in main_pages(world):
         response = page.goto(url)
         assert response is not None and response.status == 200, url

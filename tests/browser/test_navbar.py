@@ -11,22 +11,14 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests import scope_world as sw
 from tests.browser.helpers import login
-from tests.migration_data import restore_migration_data
+from tests.scope_world import PASSWORD as MATRIX_PASSWORD
 
 pytestmark = pytest.mark.browser
-PASSWORD = "Matrix-Password-2026"
 # Widths where the menu is laid out in a row: Bootstrap's lg breakpoint, a 1280 and a
 # 1366 laptop, a 1920 desktop.
 ROW_WIDTHS = (992, 1280, 1366, 1920)
 ONE_LINE_PX = 44  # a link of one line of 16 px text with its padding is 40 px high
-
-
-@pytest.fixture
-def world(transactional_db):
-    restore_migration_data()  # an earlier transactional test flushed them
-    return sw.build_world()
 
 
 def _go(page: Page, group: str, entry: str, url: str) -> None:
@@ -42,7 +34,7 @@ def _top_entries(page: Page):
 
 def test_the_menu_holds_on_one_row_from_992_px(world, desktop_page: Page, screenshot):
     page = desktop_page
-    login(page, "matrix-admin", PASSWORD)
+    login(page, "matrix-admin", MATRIX_PASSWORD)
     page.goto("/compliance/")
     for width in ROW_WIDTHS:
         page.set_viewport_size({"width": width, "height": 800})
@@ -74,7 +66,7 @@ def test_the_menu_holds_on_one_row_from_992_px(world, desktop_page: Page, screen
 
 def test_on_a_phone_the_menu_opens_from_its_button(world, phone_context, screenshot):
     page = phone_context.new_page()
-    login(page, "matrix-admin", PASSWORD)
+    login(page, "matrix-admin", MATRIX_PASSWORD)
     page.goto("/members/")
     expect(page.get_by_role("link", name="数据看板")).to_be_hidden()
     page.get_by_role("button", name="展开菜单").click()

@@ -10,24 +10,16 @@ import pytest
 from playwright.sync_api import expect
 
 from dangjian.members.models import Member
-from tests import scope_world as sw
 from tests.browser.helpers import login
-from tests.migration_data import restore_migration_data
+from tests.scope_world import PASSWORD as MATRIX_PASSWORD
 
 pytestmark = pytest.mark.browser
-PASSWORD = "Matrix-Password-2026"
-
-
-@pytest.fixture
-def world(transactional_db):
-    restore_migration_data()  # an earlier transactional test flushed them
-    return sw.build_world()
 
 
 def test_a_transfer_offers_the_branches_named_like_what_is_typed(world, page, device, screenshot):
     inside, outside = world.side("inside"), world.side("outside")
     member, target = inside.member, inside.branch2
-    login(page, "matrix-admin", PASSWORD)
+    login(page, "matrix-admin", MATRIX_PASSWORD)
     page.goto(f"/members/{member.pk}/transfer/")
     field = page.get_by_label("转入支部")
     field.press_sequentially("组织部", delay=30)

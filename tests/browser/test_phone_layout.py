@@ -11,19 +11,11 @@ from django.db.models import Value
 from django.db.models.functions import Concat
 
 from dangjian.orgs.models import Organization
-from tests import scope_world as sw
 from tests.browser.helpers import login, main_pages
-from tests.migration_data import restore_migration_data
+from tests.scope_world import PASSWORD as MATRIX_PASSWORD
 
 pytestmark = pytest.mark.browser
-PASSWORD = "Matrix-Password-2026"
 LONG_NAME = "非公有制经济组织和社会组织工作委员会第一联合党支部"
-
-
-@pytest.fixture
-def world(transactional_db):
-    restore_migration_data()  # an earlier transactional test flushed them
-    return sw.build_world()
 
 
 def test_no_page_is_wider_than_a_phone(world, phone_context):
@@ -32,7 +24,7 @@ def test_no_page_is_wider_than_a_phone(world, phone_context):
         name=Concat("name", Value(LONG_NAME))
     )
     page = phone_context.new_page()
-    login(page, "matrix-admin", PASSWORD)
+    login(page, "matrix-admin", MATRIX_PASSWORD)
     width = page.viewport_size["width"]
     too_wide = {}
     for url in main_pages(world):
@@ -49,7 +41,7 @@ def test_the_audit_log_reads_as_cards_on_a_phone(world, phone_context):
     """Each entry fits the phone's width (no sideways scroll inside the table either), with
     what it changed under its label."""
     page = phone_context.new_page()
-    login(page, "matrix-admin", PASSWORD)
+    login(page, "matrix-admin", MATRIX_PASSWORD)
     page.goto("/audit/")
     box = page.locator(".table-responsive").first
     assert box.evaluate("el => el.scrollWidth <= el.clientWidth")
