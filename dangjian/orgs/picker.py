@@ -7,6 +7,7 @@ from __future__ import annotations
 from django import forms
 from django.urls import reverse
 
+from dangjian.orgs import selectors
 from dangjian.orgs.choices import BRANCH_TYPES
 from dangjian.orgs.models import Organization
 
@@ -34,10 +35,10 @@ class OrgPickerInput(forms.TextInput):
 
 def offered(user, text: str, *, branches: bool = False):
     """Organizations in scope, not dissolved, whose code starts with or name contains `text`."""
-    found = Organization.objects.visible_to(user).active().search(text)
+    found = selectors.matching(user, text).active()
     if branches:
         found = found.filter(org_type__in=BRANCH_TYPES)
-    return found.select_related("parent").order_by("depth", "path")[:OPTIONS_LIMIT]
+    return found[:OPTIONS_LIMIT]
 
 
 def chosen(user, text: str, label: str) -> Organization:

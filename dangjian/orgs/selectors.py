@@ -14,6 +14,17 @@ def ancestors_visible(org: Organization, user) -> list[Organization]:
     return list(Organization.objects.visible_to(user).filter(path__in=above).order_by("depth"))
 
 
+def matching(user, text: str):
+    """Organizations in scope whose code starts with or name contains `text`, each with its
+    parent, from the top of the tree down (the tree's search, the pickers' lists)."""
+    return (
+        Organization.objects.visible_to(user)
+        .search(text)
+        .select_related("parent")
+        .order_by("depth", "path")
+    )
+
+
 def children_of(org: Organization, user):
     """Direct children in scope with their member counts, capped for very wide nodes."""
     return (

@@ -19,12 +19,7 @@ SEARCH_LIMIT = 50
 
 
 def _search(user, q: str):
-    return (
-        Organization.objects.visible_to(user)
-        .search(q)
-        .select_related("parent")
-        .order_by("depth", "path")[:SEARCH_LIMIT]
-    )
+    return selectors.matching(user, q)[:SEARCH_LIMIT]
 
 
 @login_required
