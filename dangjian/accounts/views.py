@@ -20,7 +20,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_safe
 
 from dangjian.accounts import lockout, second_factor, services, signin
-from dangjian.accounts.choices import Action
+from dangjian.accounts.choices import AUDITED_OBJECT_TYPES, AUDITED_OBJECTS, Action
 from dangjian.accounts.middleware import sign_in_step_exempt, sign_in_step_view
 from dangjian.accounts.models import AuditEntry
 from dangjian.accounts.roles import Perm, Role
@@ -278,8 +278,8 @@ def audit_log(request):
     action = request.GET.get("action", "")
     if action in Action.LABELS:
         entries = entries.filter(action=action)
-    object_type = request.GET.get("type", "").strip()[:20]
-    if object_type:
+    object_type = request.GET.get("type", "").strip()
+    if object_type in AUDITED_OBJECT_TYPES:
         entries = entries.filter(object_type=object_type)
     context = {
         "nav": "audit",
@@ -288,5 +288,6 @@ def audit_log(request):
         "actions": Action.LABELS.items(),
         "action": action,
         "object_type": object_type,
+        "object_types": AUDITED_OBJECTS,
     }
     return render(request, "accounts/audit.html", context)
