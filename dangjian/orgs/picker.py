@@ -53,4 +53,6 @@ def chosen(user, text: str, label: str) -> Organization:
         return named[0]
     if named:
         raise forms.ValidationError(f"名称为“{text}”的组织不止一个，请从列表中选择或填写{label}")
-    raise forms.ValidationError(f"{label} {text} 不存在")
+    raise forms.ValidationError(
+        f"找不到编码或名称为“{text}”的组织：请输入名称或编码的一部分，从列表中选择"
+    )

@@ -51,13 +51,13 @@ def test_chosen_by_code_or_by_its_one_full_name(tree, officer):
     make_org(tree.t, "党支部", "村", code="T2", name="财政局机关党支部")
     with pytest.raises(forms.ValidationError, match="名称为“财政局机关党支部”的组织不止一个"):
         picker.chosen(officer, "财政局机关党支部", "组织编码")
-    with pytest.raises(forms.ValidationError, match="组织编码 NOPE 不存在"):
+    with pytest.raises(forms.ValidationError, match="找不到编码或名称为“NOPE”的组织"):
         picker.chosen(officer, "NOPE", "组织编码")
 
 
 def test_an_organization_outside_the_scope_is_not_found_by_code_or_name(tree, committee_admin):
     for text in ("T1", "新村村党支部"):
-        with pytest.raises(forms.ValidationError, match="不存在"):
+        with pytest.raises(forms.ValidationError, match=f"找不到编码或名称为“{text}”的组织"):
             picker.chosen(committee_admin, text, "组织编码")
 
 
