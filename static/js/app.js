@@ -71,3 +71,36 @@ document.addEventListener("input", function (event) {
     htmx.ajax("GET", url.pathname + url.search, { target: list, swap: "innerHTML" });
   }, 250);
 });
+// File inputs: the browser's own button reads in the browser's language ("Choose File" in an
+// English one); the input is laid, invisible, over a button and a line in Chinese, so a click
+// anywhere on them, a drop, the keyboard and the browser's "please choose a file" still work.
+function fileChoiceText(input) {
+  const files = input.files;
+  if (!files || !files.length) return "未选择文件";
+  return files.length === 1 ? files[0].name : "已选择 " + files.length + " 个文件";
+}
+function enhanceFileInputs(root) {
+  root.querySelectorAll("input[type=file].form-control:not([data-file-picker])").forEach(function (input) {
+    input.dataset.filePicker = "1";
+    const box = document.createElement("div");
+    box.className = "file-picker form-control";
+    const button = document.createElement("span");
+    button.className = "file-picker-button";
+    button.setAttribute("aria-hidden", "true");
+    button.textContent = input.multiple ? "选择文件（可多选）" : "选择文件";
+    const name = document.createElement("span");
+    name.className = "file-picker-name";
+    name.setAttribute("aria-hidden", "true");
+    name.textContent = fileChoiceText(input);
+    input.parentNode.insertBefore(box, input);
+    box.append(button, name, input);
+    input.classList.remove("form-control");
+    input.addEventListener("change", function () {
+      name.textContent = fileChoiceText(input);
+      box.classList.toggle("chosen", Boolean(input.files && input.files.length));
+    });
+  });
+}
+document.addEventListener("DOMContentLoaded", function () {
+  enhanceFileInputs(document);
+});

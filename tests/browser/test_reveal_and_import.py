@@ -235,3 +235,29 @@ def test_a_workbook_from_another_system_is_pointed_at_what_to_rename(
         "表中的“专职党务工作人员数”若即此列，请将表头改为“专职党务人员数”"
     )
     screenshot(phone, "phone", "renamed")
+
+
+def test_the_file_field_speaks_chinese_and_still_insists_on_a_file(
+    demo, page, device, tmp_path, screenshot
+):
+    """Whatever the browser's language, the import page's file field reads 选择文件 and names
+    the chosen file; sending without one is still stopped by the browser."""
+    login(page, "admin")
+    page.goto("/import/")
+    picker = page.locator(".file-picker")
+    expect(picker).to_contain_text("选择文件")
+    expect(picker).to_contain_text("未选择文件")
+    field = page.get_by_label("工作簿（.xlsx）")
+    assert field.evaluate("input => getComputedStyle(input).opacity") == "0"
+    box, cover = picker.bounding_box(), field.bounding_box()
+    # It covers the whole box inside its 1 px border, so it takes every click on it.
+    assert box["width"] - cover["width"] <= 2 and box["height"] - cover["height"] <= 2
+
+    page.get_by_role("button", name="校验并导入").click()
+    expect(page).to_have_url(re.compile(r"/import/$"))
+    assert field.evaluate("input => input.validity.valueMissing")
+
+    path = write_workbook(tmp_path / "二〇二六年党员名册.xlsx", [], [])
+    field.set_input_files(str(path))
+    expect(picker.locator(".file-picker-name")).to_have_text("二〇二六年党员名册.xlsx")
+    screenshot(page, device, "file-chosen")
