@@ -45,12 +45,23 @@ def field_changes(entry) -> list[FieldChange]:
     return [FieldChange(f, before.get(f, ABSENT), after.get(f, ABSENT)) for f in fields]
 
 
+# The order fields of objects that have no sheet are read in (a run's figures: the total
+# first, then its parts), registered by the capability that records them.
+_FIELD_ORDERS: dict[str, tuple[str, ...]] = {}
+
+
+def register_field_order(object_type: str, fields: tuple[str, ...]) -> None:
+    """Show the fields of `object_type`'s entries in this order (before any others)."""
+    _FIELD_ORDERS[object_type] = tuple(fields)
+
+
 def _field_order(entry) -> tuple[str, ...]:
-    """An import's sheets in load order; an object's fields in its sheet's column order."""
+    """An import's sheets in load order; an object's fields in its sheet's column order, or in
+    the order its capability registered."""
     if entry.action == Action.IMPORT:
         return tuple(importer.sheet for importer in registered_sheets())
     sheet = get_sheet(entry.object_type)
-    return sheet.columns if sheet else ()
+    return sheet.columns if sheet else _FIELD_ORDERS.get(entry.object_type, ())
 
 
 COUNTS = frozenset(("created", "updated", "unchanged"))

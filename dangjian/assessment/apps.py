@@ -9,7 +9,10 @@ class AssessmentConfig(AppConfig):
     verbose_name = "考核评估与分类晋级"
 
     def ready(self) -> None:
+        from dangjian.accounts.audit_display import register_field_order
+        from dangjian.assessment.engine import AUDITED_AS, STATS_ORDER
         from dangjian.assessment.sheet import ScoreSheet
         from dangjian.imports.registry import register_sheet
 
         register_sheet(ScoreSheet())
+        register_field_order(AUDITED_AS, STATS_ORDER)

@@ -20,7 +20,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from dangjian.accounts import audit
-from dangjian.assessment.choices import Grade, PeerGrouping
+from dangjian.assessment.choices import Grade, PeerGrouping, Standing
 from dangjian.assessment.classification import Candidate, classify_group
 from dangjian.assessment.models import AssessmentRecord, AssessmentResult, AssessmentRun
 from dangjian.assessment.rules import RuleSet, rules_for_year
@@ -57,6 +57,11 @@ class Outcome:
     group_size: int = 0
     overall_rank: int = 0
     reasons: list[str] = field(default_factory=list)
+
+
+AUDITED_AS = "考核评价"  # the audit log's object type of a run
+# A run's figures as the audit page lists them: the total, then each class, then 软弱涣散.
+STATS_ORDER = ("考核组织数", *Standing.values, "未分类", "软弱涣散")
 
 
 @dataclass
@@ -229,7 +234,7 @@ def evaluate_assessment(
                 [
                     audit.Change(
                         audit.Action.EVALUATE,
-                        "考核评价",
+                        AUDITED_AS,
                         str(year),
                         f"{year}年度考核与分类",
                         "",

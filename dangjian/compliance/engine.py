@@ -167,10 +167,11 @@ def member_warnings(window: Window) -> tuple[list[tuple], list[tuple]]:
 
 
 # The run's counts as the audit log shows them.
-STATS_IN_WORDS = {
-    "rule_checks": "规则核验项次",
+AUDITED_AS = "达标评价"  # the audit log's object type of a run
+STATS_IN_WORDS = {  # in the order the audit page shows them
     "organizations": "参评组织数",
     "subtrees": "汇总上级组织数",
+    "rule_checks": "规则核验项次",
     "dues_arrears": "欠缴党费党员数",
     "attendance_lapses": "连续未参加组织生活党员数",
 }
@@ -223,7 +224,7 @@ def evaluate_year(year: int, *, actor=None, today: dt.date | None = None) -> Eva
             [
                 audit.Change(
                     audit.Action.EVALUATE,
-                    "达标评价",
+                    AUDITED_AS,
                     str(year),
                     f"{year}年度组织生活达标与党费评价",
                     "",

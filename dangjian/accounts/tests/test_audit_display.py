@@ -76,3 +76,32 @@ def test_member_page_and_audit_page_show_old_and_new(client, tree, members, offi
     assert f"姓名：{old_name} → 新名字" in page
     audit = signed_in.get(reverse("audit") + "?type=党员&action=update").content.decode()
     assert f"姓名：{old_name}<br>" in audit and "姓名：新名字<br>" in audit
+
+
+def test_a_run_lists_its_total_first_then_its_parts():
+    """Entries of objects without a sheet (an evaluation run) read in the order their
+    capability registered, though stored with their keys sorted."""
+    from dangjian.assessment.engine import STATS_ORDER
+    from dangjian.compliance.engine import STATS_IN_WORDS
+
+    assessed = AuditEntry(
+        action="evaluate",
+        object_type="考核评价",
+        after={
+            "一般": 164,
+            "先进": 94,
+            "后进": 85,
+            "未分类": 267,
+            "考核组织数": 610,
+            "软弱涣散": 9,
+        },
+    )
+    assert [c.field for c in field_changes(assessed)] == list(STATS_ORDER)
+    assert change_lines(assessed)[:3] == ["考核组织数：610", "先进：94", "一般：164"]
+    checked = AuditEntry(
+        action="evaluate",
+        object_type="达标评价",
+        after={words: n for n, words in enumerate(sorted(STATS_IN_WORDS.values()))},
+    )
+    assert [c.field for c in field_changes(checked)] == list(STATS_IN_WORDS.values())
+    assert change_lines(checked)[0].startswith("参评组织数：")
