@@ -171,7 +171,7 @@ AUDITED_AS = "达标评价"  # the audit log's object type of a run
 STATS_IN_WORDS = {  # in the order the audit page shows them
     "organizations": "参评组织数",
     "subtrees": "汇总上级组织数",
-    "rule_checks": "规则核验项次",
+    "rule_checks": "未达标检查项次",  # missed, or still owed in a period in progress
     "dues_arrears": "欠缴党费党员数",
     "attendance_lapses": "连续未参加组织生活党员数",
 }
