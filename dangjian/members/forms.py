@@ -14,6 +14,19 @@ W = {"class": "form-control"}
 S = {"class": "form-select"}
 
 
+BRANCH_HELP = "输入支部名称或编码，从列表中选择。"
+
+
+def branch_field(label: str) -> forms.CharField:
+    """A branch in the user's scope, typed as its name or code (orgs.picker)."""
+    return forms.CharField(
+        label=label,
+        max_length=100,
+        widget=OrgPickerInput(W, branches=True),
+        help_text=BRANCH_HELP,
+    )
+
+
 class MemberForm(forms.Form):
     """Add or edit a member; all checks are those of the import (member_errors)."""
 
@@ -50,15 +63,26 @@ class MemberForm(forms.Form):
         return data
 
 
+class NewMemberForm(MemberForm):
+    """Add a member to a branch chosen on the form (from the member list, where no branch is
+    given yet)."""
+
+    branch = branch_field("所在支部")
+    field_order = ["branch"]
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        self.order_fields(self.field_order)
+
+    def clean_branch(self):
+        return chosen(self.user, self.cleaned_data["branch"], "组织编码")
+
+
 class TransferForm(forms.Form):
     """Transfer to another branch inside the user's scope, chosen by its code or name."""
 
-    to_code = forms.CharField(
-        label="转入支部",
-        max_length=100,
-        widget=OrgPickerInput(W, branches=True),
-        help_text="输入支部名称或编码，从列表中选择。",
-    )
+    to_code = branch_field("转入支部")
     on = forms.DateField(label="转接日期", widget=date_input(**W))
     reason = forms.CharField(
         label="原因", max_length=200, required=False, widget=forms.TextInput(W)

@@ -14,13 +14,13 @@ from dangjian.members.choices import MemberType, Post
 from dangjian.members.models import Member, MemberPost
 from dangjian.members.post_tallies import post_holders
 from dangjian.members.rollups import subtree_member_counts
-from dangjian.orgs.models import Organization
+from dangjian.orgs.selectors import named
 
 
 @dataclass
 class MemberFilters:
-    """The filters of the member list: name or whole ID number, branch code, subtree code,
-    type, post."""
+    """The filters of the member list: name or whole ID number, branch and subtree (each its
+    code or full name), type, post."""
 
     q: str = ""
     branch: str = ""
@@ -98,10 +98,10 @@ def list_members(user, filters: MemberFilters) -> MemberListing:
     members = Member.objects.visible_to(user).active()
     root = user.scope if user.scope_id else None
     if filters.branch:
-        members = members.filter(organization__code=filters.branch)
-        root = Organization.objects.visible_to(user).filter(code=filters.branch).first()
+        root, _shared = named(user, filters.branch)
+        members = members.filter(organization=root) if root else members.none()
     if filters.subtree:
-        subtree = Organization.objects.visible_to(user).filter(code=filters.subtree).first()
+        subtree, _shared = named(user, filters.subtree)
         members = members.in_subtree(subtree) if subtree else members.none()
         if not filters.branch:
             root = subtree

@@ -20,7 +20,7 @@ from dangjian.core.views import (
 )
 from dangjian.members import services
 from dangjian.members.choices import MemberType, Post
-from dangjian.members.forms import MemberForm, TransferForm
+from dangjian.members.forms import MemberForm, NewMemberForm, TransferForm
 from dangjian.members.models import Member
 from dangjian.members.selectors import MemberFilters, list_members, page_rows
 from dangjian.members.validation import FIELD_OF_COLUMN
@@ -76,22 +76,25 @@ def reveal(request, pk: int):
 
 @require_perm(Perm.EDIT_MEMBERS)
 def create(request):
-    """Add a member to branch ?org=."""
-    org = get_visible_or_404(Organization.objects, request.user, pk=request.GET.get("org"))
-    form = MemberForm(request.POST or None)
+    """Add a member to branch ?org=, or (from the member list) to a branch chosen on the form."""
+    org = None
+    if "org" in request.GET:
+        org = get_visible_or_404(Organization.objects, request.user, pk=request.GET.get("org"))
+        form = MemberForm(request.POST or None)
+    else:
+        form = NewMemberForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         try:
-            member = services.add_member(request.user, form.member_data, org)
+            branch = org or form.cleaned_data["branch"]
+            member = services.add_member(request.user, form.member_data, branch)
         except BusinessError as exc:
             add_business_error(form, exc)
         else:
             messages.success(request, f"已登记党员 {member.name}")
             return redirect("members:detail", pk=member.pk)
-    return render(
-        request,
-        "members/form.html",
-        {"form": form, "org": org, "title": f"新增党员：{org.name}", "nav": "members"},
-    )
+    title = f"新增党员：{org.name}" if org else "新增党员"
+    context = {"form": form, "org": org, "title": title, "nav": "members"}
+    return render(request, "members/form.html", context)
 
 
 @require_perm(Perm.EDIT_MEMBERS)

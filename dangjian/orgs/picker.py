@@ -44,14 +44,11 @@ def offered(user, text: str, *, branches: bool = False):
 def chosen(user, text: str, label: str) -> Organization:
     """The organization in scope whose code is `text` or, failing that, the only one whose
     full name is `text`; a Chinese ValidationError otherwise."""
-    text = text.strip()
-    visible = Organization.objects.visible_to(user)
-    if org := visible.filter(code=text).first():
+    org, shared = selectors.named(user, text)
+    if org is not None:
         return org
-    named = list(visible.active().filter(name=text)[:2])
-    if len(named) == 1:
-        return named[0]
-    if named:
+    text = text.strip()
+    if shared:
         raise forms.ValidationError(f"名称为“{text}”的组织不止一个，请从列表中选择或填写{label}")
     raise forms.ValidationError(
         f"找不到编码或名称为“{text}”的组织：请输入名称或编码的一部分，从列表中选择"

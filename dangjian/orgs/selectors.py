@@ -25,6 +25,18 @@ def matching(user, text: str):
     )
 
 
+def named(user, text: str) -> tuple[Organization | None, bool]:
+    """The organization in scope whose code is `text` or, failing that, the only active one
+    whose full name is `text`: (it, False); (None, True) when several share that name; (None,
+    False) when none matches."""
+    text = text.strip()
+    visible = Organization.objects.visible_to(user)
+    if org := visible.filter(code=text).first():
+        return org, False
+    by_name = list(visible.active().filter(name=text)[:2])
+    return (by_name[0] if len(by_name) == 1 else None), len(by_name) > 1
+
+
 def children_of(org: Organization, user):
     """Direct children in scope with their member counts, capped for very wide nodes."""
     return (
