@@ -61,15 +61,36 @@ class OrganizationForm(forms.Form):
         return data
 
 
-class MoveForm(forms.Form):
-    """Choose the new parent by its code or name (offered as the user types)."""
-
-    parent_code = forms.CharField(
-        label="新上级组织",
+def parent_field(label: str) -> forms.CharField:
+    """An organization in the user's scope, typed as its name or code (orgs.picker)."""
+    return forms.CharField(
+        label=label,
         max_length=100,
         widget=OrgPickerInput(W),
         help_text="输入组织名称或编码，从列表中选择。",
     )
+
+
+class NewOrganizationForm(OrganizationForm):
+    """Set up an organization under a parent chosen on the form (from the tree page, where no
+    parent is given yet)."""
+
+    parent = parent_field("上级组织")
+    field_order = ["parent"]
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        self.order_fields(self.field_order)
+
+    def clean_parent(self):
+        return chosen(self.user, self.cleaned_data["parent"], "上级组织编码")
+
+
+class MoveForm(forms.Form):
+    """Choose the new parent by its code or name (offered as the user types)."""
+
+    parent_code = parent_field("新上级组织")
 
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)

@@ -12,7 +12,7 @@ from dangjian.core.errors import BusinessError
 from dangjian.core.views import add_business_error, get_visible_or_404, require_perm
 from dangjian.members.models import Member
 from dangjian.orgs import picker, selectors, services
-from dangjian.orgs.forms import DissolveForm, MoveForm, OrganizationForm
+from dangjian.orgs.forms import DissolveForm, MoveForm, NewOrganizationForm, OrganizationForm
 from dangjian.orgs.models import Organization, OrgEvent
 
 SEARCH_LIMIT = 50
@@ -81,22 +81,29 @@ def detail(request, pk: int):
 
 @require_perm(Perm.EDIT_ORGS)
 def create(request):
-    """Set up a new organization under ?parent=."""
-    parent = get_visible_or_404(Organization.objects, request.user, pk=request.GET.get("parent"))
-    form = OrganizationForm(request.POST or None)
+    """Set up a new organization under ?parent=, or (from the tree page) under a parent chosen
+    on the form."""
+    parent = None
+    if "parent" in request.GET:
+        parent = get_visible_or_404(
+            Organization.objects, request.user, pk=request.GET.get("parent")
+        )
+        form = OrganizationForm(request.POST or None)
+    else:
+        form = NewOrganizationForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
+        fields = dict(form.cleaned_data)
         try:
-            org = services.create_organization(request.user, parent=parent, **form.cleaned_data)
+            under = parent or fields.pop("parent")
+            org = services.create_organization(request.user, parent=under, **fields)
         except BusinessError as exc:
             add_business_error(form, exc)
         else:
             messages.success(request, f"已成立“{org.name}”")
             return redirect("orgs:detail", pk=org.pk)
-    return render(
-        request,
-        "orgs/form.html",
-        {"form": form, "parent": parent, "title": "新建下级组织", "nav": "orgs"},
-    )
+    title = "新建下级组织" if parent else "新建组织"
+    context = {"form": form, "parent": parent, "title": title, "nav": "orgs"}
+    return render(request, "orgs/form.html", context)
 
 
 @require_perm(Perm.EDIT_ORGS)
