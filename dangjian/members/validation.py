@@ -79,9 +79,16 @@ def clean_phone(value: object) -> str:
 
 
 # A post named with the organization it is held in (支部书记, 党委副书记) is that post: it is
-# always held in the member's own organization. 纪律检查委员 is the full name of 纪检委员.
+# always held in the member's own organization. 纪律检查委员 is the full name of 纪检委员; 支委
+# (总支委, 党委委) is how a committee member (委员) is commonly written.
 _POST_PREFIXES = ("党支部", "党总支", "党委", "党组", "支部", "总支")
-_POST_ALIASES = {"纪律检查委员": "纪检委员", "小组长": "党小组长", "党小组组长": "党小组长"}
+_POST_ALIASES = {
+    "纪律检查委员": "纪检委员",
+    "小组长": "党小组长",
+    "党小组组长": "党小组长",
+    "支委": "委员",
+    "支委委员": "委员",
+}
 
 
 def _canonical_post(text: str) -> str:

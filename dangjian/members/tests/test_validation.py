@@ -21,6 +21,9 @@ from dangjian.members.validation import clean_phone, clean_posts
         ("党委委员", ("委员",)),
         ("党小组组长", ("党小组长",)),
         ("书记、支部书记", ("书记",)),
+        ("支委", ("委员",)),
+        ("总支委员、党总支支委", ("委员",)),
+        ("宣传委员兼支委", ("宣传委员", "委员")),
     ],
 )
 def test_posts_named_with_their_organization_or_full_title_are_the_posts(typed, posts):
