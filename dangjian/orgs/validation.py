@@ -25,8 +25,26 @@ def clean_name(value: object) -> str:
     return as_text(value, "组织名称", max_length=100)
 
 
+# The formal names of the types (党章: 党的基层委员会、总支部委员会、支部委员会), as other systems
+# export them, are those types.
+_ORG_TYPE_NAMES = {
+    "党的委员会": OrgType.COMMITTEE,
+    "党的基层委员会": OrgType.COMMITTEE,
+    "党委员会": OrgType.COMMITTEE,
+    "党工作委员会": OrgType.WORKING_COMMITTEE,
+    "机关党的委员会": OrgType.ORGAN_COMMITTEE,
+    "机关党委员会": OrgType.ORGAN_COMMITTEE,
+    "党总支部": OrgType.GENERAL_BRANCH,
+    "党总支部委员会": OrgType.GENERAL_BRANCH,
+    "党支部委员会": OrgType.BRANCH,
+    "临时党支部委员会": OrgType.TEMPORARY_BRANCH,
+}
+
+
 def clean_org_type(value: object) -> str:
-    """组织类型: one of the SPEC's seven types."""
+    """组织类型: one of the SPEC's seven types, or the formal name of one (党总支部委员会)."""
+    if isinstance(value, str) and (named := _ORG_TYPE_NAMES.get(value.strip())):
+        return str(named)
     return as_choice(value, "组织类型", ORG_TYPES)
 
 
