@@ -105,6 +105,7 @@ MISSING = Missing()
 # twin shares its name). A route with a kwarg missing here fails the matrix on purpose.
 KWARG_OBJECTS: dict[str, dict[str, str]] = {
     **{f"orgs:{n}": {"pk": "org"} for n in ("detail", "children", "edit", "move", "dissolve")},
+    **{f"orgs:{n}": {"pk": "category"} for n in ("category_rename", "category_remove")},
     **{f"members:{n}": {"pk": "member"} for n in ("detail", "edit", "transfer", "reveal")},
     "imports:run": {"pk": "import_run"},
     "imports:run-issues": {"pk": "import_run"},
@@ -185,7 +186,7 @@ CONSTANT_KWARGS = {"format": "json"}
 
 # Objects that are configuration of the whole jurisdiction (every user with a scope reads
 # them; SchemeQuerySet.visible_to, compliance rules): there is no "outside" one.
-GLOBAL_KINDS = frozenset({"scheme", "scheme_item", "compliance_rule"})
+GLOBAL_KINDS = frozenset({"scheme", "scheme_item", "compliance_rule", "category"})
 
 # Public routes without any scoped object: not part of the matrix.
 SKIPPED_ROUTES = {
@@ -312,6 +313,8 @@ PAYLOADS: dict[str, Payload] = {
             "party_staff_count": 1,
         }
     ),
+    "orgs:categories": Payload(body=lambda s, t: {"name": "矩阵新类别"}),
+    "orgs:category_rename": Payload(body=lambda s, t: {"name": "矩阵改名类别"}),
     "orgs:move": Payload(body=lambda s, t: {"parent_code": t.county.code}, targets=True),
     "orgs:dissolve": Payload(body=lambda s, t: {"on": DAY, "reason": "矩阵撤销"}),
     "members:create": Payload(body=lambda s, t: _member_fields(1), targets=True),
@@ -725,6 +728,7 @@ def build_world() -> World:
         "scheme": scheme.scheme,
         "scheme_item": scheme.items["team"],
         "compliance_rule": compliance_rules.rules_queryset(TODAY.year).order_by("pk").first(),
+        "category": Category.objects.get(name="其他"),
     }
     for side in sides.values():
         side.__dict__.update(shared)

@@ -63,7 +63,7 @@ class Action:
 # page's 对象 filter offers them. Every type any service records is listed here
 # (accounts/tests/test_audited_objects.py reads the services' calls to check it).
 AUDITED_OBJECTS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("组织与党员", ("组织", "党员", "导入", "导出", "个人信息密钥")),
+    ("组织与党员", ("组织", "组织类别", "党员", "导入", "导出", "个人信息密钥")),
     ("组织生活台账", ("组织生活", "党费", "附件", "台账关账")),
     ("达标", ("达标规则", "达标豁免", "达标评价")),
     (

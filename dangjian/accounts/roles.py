@@ -20,6 +20,7 @@ class Perm(models.TextChoices):
     """Actions that differ between roles; reading inside one's scope is open to every role."""
 
     EDIT_ORGS = "edit_orgs", "管理组织"
+    MANAGE_CATEGORIES = "manage_categories", "管理组织类别"
     EDIT_MEMBERS = "edit_members", "管理党员"
     REVEAL_PII = "reveal_pii", "查看完整身份证号和手机号"
     IMPORT = "import", "导入数据"

@@ -1,6 +1,7 @@
 """Template flags for the navigation: which menus the signed-in user's role may use."""
 
 from dangjian.accounts.roles import Perm
+from dangjian.orgs import categories
 
 
 def role_flags(request):
@@ -15,4 +16,5 @@ def role_flags(request):
         "perms_edit_orgs": user.can(Perm.EDIT_ORGS),
         "perms_edit_members": user.can(Perm.EDIT_MEMBERS),
         "perms_reveal": user.can(Perm.REVEAL_PII),
+        "perms_categories": categories.can_manage(user),
     }
