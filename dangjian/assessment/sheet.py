@@ -10,10 +10,17 @@ from dataclasses import dataclass, field
 from django.utils import timezone
 
 from dangjian.assessment import validation as v
+from dangjian.assessment.choices import Grade
 from dangjian.assessment.models import AssessmentRecord
 from dangjian.core.bulk import insert_rows, update_rows
 from dangjian.core.cells import as_text
-from dangjian.imports.registry import ImportContext, SheetImporter, SheetResult, SourceRow
+from dangjian.imports.registry import (
+    ColumnGuide,
+    ImportContext,
+    SheetImporter,
+    SheetResult,
+    SourceRow,
+)
 from dangjian.orgs.sheet import org_directory, org_refs
 
 SHEET = "考核得分"
@@ -33,6 +40,16 @@ class ScoreSheet(SheetImporter):
     sheet = SHEET
     columns = COLUMNS
     order = 50
+
+    def column_guide(self) -> dict[str, ColumnGuide]:
+        return {
+            "组织编码": ColumnGuide("必填；被考核党组织的编码", "text"),
+            "年度": ColumnGuide("必填；四位年份，如 2025", "number"),
+            "党建得分": ColumnGuide("必填；0–100", "number"),
+            "经济社会得分": ColumnGuide("可空；0–100", "number"),
+            "述职评议等次": ColumnGuide("必填", choices=tuple(Grade.values)),
+            "约谈次数": ColumnGuide("必填；不小于 0 的整数", "number"),
+        }
 
     def validate(self, rows: list[SourceRow], ctx: ImportContext) -> None:
         directory = org_directory(ctx)

@@ -93,12 +93,31 @@ class ImportContext:
         return values, failed
 
 
+@dataclass(frozen=True)
+class ColumnGuide:
+    """How a column is filled in, for the blank template (`imports.template`): a note in
+    Chinese, the cell format Excel should keep (text keeps 18-digit ID numbers and codes whole;
+    date; number), and the values of a fixed vocabulary (offered as a drop-down)."""
+
+    note: str
+    kind: str = "general"  # "text", "date", "number" or "general"
+    choices: tuple[str, ...] = ()
+
+
+# The blank template's sheet of instructions; an import passes over it without a warning.
+INSTRUCTIONS_SHEET = "填写说明"
+
+
 class SheetImporter(ABC):
     """One sheet of the workbook: its columns, validation, application and export."""
 
     sheet: str
     columns: tuple[str, ...]
     order: int
+
+    def column_guide(self) -> dict[str, ColumnGuide]:
+        """How each column is filled in (for the blank template); none by default."""
+        return {}
 
     @abstractmethod
     def validate(self, rows: list[SourceRow], ctx: ImportContext) -> None:

@@ -25,6 +25,7 @@ from dangjian.imports import references, staging
 from dangjian.imports.models import ImportRun
 from dangjian.imports.read_ahead import ReadAhead
 from dangjian.imports.registry import (
+    INSTRUCTIONS_SHEET,
     ImportContext,
     ImportIssue,
     SheetResult,
@@ -164,7 +165,8 @@ def run_import(
     for sheet in sheets:
         importer = get_sheet(sheet.name)
         if importer is None:
-            outcome.warnings.append(_ignored_sheet(sheet.name))
+            if sheet.name != INSTRUCTIONS_SHEET:
+                outcome.warnings.append(_ignored_sheet(sheet.name))
             continue
         if sheet.broken is not None:
             row, reason = sheet.broken

@@ -24,6 +24,7 @@ from dangjian.imports.forms import UploadForm, save_upload, size_label
 from dangjian.imports.models import ImportRun
 from dangjian.imports.registry import in_sheet_order, registered_sheets
 from dangjian.imports.runner import TITLE_ROWS, run_import, scope_root_for
+from dangjian.imports.template import blank_template
 from dangjian.orgs.querysets import is_jurisdiction_root
 
 SHOWN_ISSUES = 500
@@ -145,6 +146,5 @@ def export(request):
 
 @require_perm(Perm.IMPORT)
 def template(request):
-    """An empty workbook with the sheets and headers to fill in."""
-    sheets = {importer.sheet: (importer.columns, []) for importer in registered_sheets()}
-    return xlsx_response("导入模板.xlsx", sheets)
+    """An empty workbook to fill in: instructions, the sheets and their headers."""
+    return xlsx_download(blank_template(), "导入模板.xlsx")

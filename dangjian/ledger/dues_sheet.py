@@ -14,7 +14,13 @@ from django.utils import timezone
 from dangjian.core import pii
 from dangjian.core.bulk import insert_rows, update_rows
 from dangjian.core.money import fen_to_yuan, yuan_to_fen
-from dangjian.imports.registry import ImportContext, SheetImporter, SheetResult, SourceRow
+from dangjian.imports.registry import (
+    ColumnGuide,
+    ImportContext,
+    SheetImporter,
+    SheetResult,
+    SourceRow,
+)
 from dangjian.ledger import validation as v
 from dangjian.ledger.choices import DuesCategory
 from dangjian.ledger.facts import refresh_member_years
@@ -68,6 +74,14 @@ class DuesSheet(SheetImporter):
     sheet = SHEET
     columns = COLUMNS
     order = 40
+
+    def column_guide(self) -> dict[str, ColumnGuide]:
+        return {
+            "身份证号": ColumnGuide("必填；已在党员名册中的党员", "text"),
+            "月份": ColumnGuide("必填；年-月，如 2026-01；每名党员每月一行", "text"),
+            "应交金额": ColumnGuide("必填；单位：元，最多两位小数", "number"),
+            "实交金额": ColumnGuide("必填；单位：元，最多两位小数；未交填 0", "number"),
+        }
 
     def validate(self, rows: list[SourceRow], ctx: ImportContext) -> None:
         closed = v.closed_years()

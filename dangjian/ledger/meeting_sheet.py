@@ -14,8 +14,15 @@ from django.utils import timezone
 from dangjian.core.bulk import insert_rows, update_rows
 from dangjian.core.cells import as_text
 from dangjian.core.errors import BusinessError
-from dangjian.imports.registry import ImportContext, SheetImporter, SheetResult, SourceRow
+from dangjian.imports.registry import (
+    ColumnGuide,
+    ImportContext,
+    SheetImporter,
+    SheetResult,
+    SourceRow,
+)
 from dangjian.ledger import validation as v
+from dangjian.ledger.choices import ActivityType
 from dangjian.ledger.facts import refresh_activity_months
 from dangjian.ledger.models import Meeting
 from dangjian.orgs.sheet import org_directory, org_refs
@@ -117,6 +124,16 @@ class MeetingSheet(SheetImporter):
     sheet = SHEET
     columns = COLUMNS
     order = 30
+
+    def column_guide(self) -> dict[str, ColumnGuide]:
+        return {
+            "组织编码": ColumnGuide("必填；召开活动的党组织的编码", "text"),
+            "活动类型": ColumnGuide("必填", choices=tuple(ActivityType.values)),
+            "日期": ColumnGuide("必填；活动日期", "date"),
+            "主题": ColumnGuide("必填"),
+            "应到人数": ColumnGuide("必填；不小于 0 的整数", "number"),
+            "实到人数": ColumnGuide("必填；不大于应到人数", "number"),
+        }
 
     def validate(self, rows: list[SourceRow], ctx: ImportContext) -> None:
         directory = org_directory(ctx)

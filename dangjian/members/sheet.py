@@ -17,8 +17,14 @@ from dangjian.core.bulk import delete_ids, insert_rows, to_json, update_rows
 from dangjian.core.cells import as_text
 from dangjian.core.errors import BusinessError
 from dangjian.core.idcard import mask_id_number, mask_phone
-from dangjian.imports.registry import ImportContext, SheetImporter, SheetResult, SourceRow
-from dangjian.members.choices import POST_ORDER
+from dangjian.imports.registry import (
+    ColumnGuide,
+    ImportContext,
+    SheetImporter,
+    SheetResult,
+    SourceRow,
+)
+from dangjian.members.choices import MIN_JOIN_AGE, POST_ORDER, Gender, MemberType, Post
 from dangjian.members.models import Member, MemberPost, MemberTransfer
 from dangjian.members.rollups import refresh_member_counts
 from dangjian.members.signals import members_created
@@ -193,6 +199,20 @@ class MemberSheet(SheetImporter):
     sheet = SHEET
     columns = COLUMNS
     order = 20
+
+    def column_guide(self) -> dict[str, ColumnGuide]:
+        posts = "、".join(Post.values)
+        return {
+            "身份证号": ColumnGuide("必填；18 位，末位校验码须正确；每名党员一行", "text"),
+            "姓名": ColumnGuide("必填，最多 50 字"),
+            "性别": ColumnGuide("必填；须与身份证号第 17 位一致", choices=tuple(Gender.values)),
+            "出生日期": ColumnGuide("必填；须与身份证号中的出生日期一致", "date"),
+            "入党日期": ColumnGuide(f"必填；入党时应年满 {MIN_JOIN_AGE} 周岁", "date"),
+            "党员类型": ColumnGuide("必填", choices=tuple(MemberType.values)),
+            "所在组织编码": ColumnGuide("必填；党支部或临时党支部的组织编码", "text"),
+            "党内职务": ColumnGuide(f"可空；多个职务用“、”分隔，如：书记、组织委员。可填：{posts}"),
+            "手机号": ColumnGuide("可空；11 位手机号", "text"),
+        }
 
     def validate(self, rows: list[SourceRow], ctx: ImportContext) -> None:
         plan = MemberPlan()

@@ -18,12 +18,18 @@ from django.utils import timezone
 from dangjian.accounts import audit
 from dangjian.core.bulk import insert_rows, update_rows
 from dangjian.core.cells import as_choice, as_count, as_text
-from dangjian.imports.registry import ImportContext, SheetImporter, SheetResult, SourceRow
+from dangjian.imports.registry import (
+    ColumnGuide,
+    ImportContext,
+    SheetImporter,
+    SheetResult,
+    SourceRow,
+)
 from dangjian.members.post_tallies import refresh_post_tallies
 from dangjian.orgs.choices import BRANCH_TYPES, OrgEventKind
 from dangjian.orgs.models import Category, Organization, OrgEvent
 from dangjian.orgs.rollups import refresh_tree_rollups
-from dangjian.orgs.validation import clean_code, clean_name, clean_org_type
+from dangjian.orgs.validation import ORG_TYPES, clean_code, clean_name, clean_org_type
 
 SHEET = "组织"
 COLUMNS = (
@@ -170,6 +176,22 @@ class OrganizationSheet(SheetImporter):
     sheet = SHEET
     columns = COLUMNS
     order = 10
+
+    def column_guide(self) -> dict[str, ColumnGuide]:
+        categories = tuple(Category.objects.values_list("name", flat=True))
+        return {
+            "组织编码": ColumnGuide("必填；字母、数字、“-”“_”“.”，最多 32 位", "text"),
+            "组织名称": ColumnGuide("必填，最多 100 字"),
+            "上级组织编码": ColumnGuide(
+                "根组织留空；其余填上级组织的编码（上级可在本表中，也可已在系统中）", "text"
+            ),
+            "组织类型": ColumnGuide("必填；只有党支部、临时党支部可以编入党员", choices=ORG_TYPES),
+            "组织类别": ColumnGuide("必填；可在“组织类别”页面增加", choices=categories),
+            "工作人员数": ColumnGuide("不小于 0 的整数", "number"),
+            "专职党务人员数": ColumnGuide(
+                "不小于 0 的整数，不大于工作人员数；按要求应不低于工作人员数的 2%", "number"
+            ),
+        }
 
     # --- validation -------------------------------------------------------------------------
 
