@@ -8,10 +8,12 @@ import datetime as dt
 import io
 
 import pytest
+from django.core.management import CommandError, call_command
 from django.urls import reverse
 from openpyxl import load_workbook
 
 from conftest import client_for
+from dangjian.accounts.models import AuditEntry
 from dangjian.core.idcard import make_id_number
 from dangjian.imports.registry import INSTRUCTIONS_SHEET, registered_sheets
 from dangjian.imports.runner import run_import
@@ -83,3 +85,21 @@ def test_the_page_offers_it(client, officer):
     response = client_for(client, officer).get(reverse("imports:template"))
     assert response.status_code == 200
     assert load_workbook(io.BytesIO(response.content)).sheetnames[0] == INSTRUCTIONS_SHEET
+
+
+def test_the_command_writes_the_template(tree, tmp_path):
+    path = tmp_path / "模板.xlsx"
+    call_command("export_workbook", str(path), "--template", stdout=io.StringIO())
+    assert load_workbook(path).sheetnames[0] == INSTRUCTIONS_SHEET
+
+
+@pytest.mark.parametrize("template", [False, True])
+def test_a_path_that_cannot_be_written_is_refused_in_chinese_and_nothing_is_logged(
+    tree, tmp_path, template
+):
+    flags = ["--template"] if template else []
+    with pytest.raises(CommandError, match="所在目录不存在"):
+        call_command("export_workbook", str(tmp_path / "无" / "a.xlsx"), *flags)
+    with pytest.raises(CommandError, match="这是一个目录"):
+        call_command("export_workbook", str(tmp_path), *flags)
+    assert not AuditEntry.objects.filter(action="export").exists()
