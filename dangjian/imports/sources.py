@@ -1,7 +1,9 @@
-"""Reading a workbook (.xlsx with python-calamine) or a directory of UTF-8 CSV files (SPEC §5)."""
+"""Reading a workbook (.xlsx with python-calamine) or a directory of CSV files (SPEC §5: UTF-8;
+GBK, as Excel for Chinese Windows saves "CSV (逗号分隔)", is read too)."""
 
 from __future__ import annotations
 
+import codecs
 import csv
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -28,8 +30,29 @@ class SheetData:
     may_have_title: bool = False
 
 
+UTF8 = "utf-8-sig"  # a byte-order mark, as Excel writes "CSV UTF-8", is left out
+GB18030 = "gb18030"  # GBK's superset
+ENCODING_SAMPLE_BYTES = 1 << 20
+
+
 def not_utf8(path: Path) -> str:
-    return f"{path.name} 不是 UTF-8 编码的 CSV 文件，请另存为 UTF-8"
+    return f"{path.name} 不是 UTF-8 或 GBK 编码的 CSV 文件，请另存为“CSV UTF-8”"
+
+
+def csv_encoding(path: Path) -> str:
+    """How a CSV file is encoded: UTF8, or GB18030 when its first MiB is not UTF-8 but reads as
+    GBK/GB18030. A file that is neither is taken as UTF-8, and refused as such where it breaks.
+    (Its header is Chinese, so the first MiB always tells the two apart.)"""
+    with path.open("rb") as handle:
+        sample = handle.read(ENCODING_SAMPLE_BYTES)
+        whole = not handle.read(1)
+    for encoding in ("utf-8", GB18030):
+        try:
+            codecs.getincrementaldecoder(encoding)().decode(sample, final=whole)
+        except UnicodeDecodeError:
+            continue
+        return UTF8 if encoding == "utf-8" else GB18030
+    return UTF8
 
 
 # A NUL character is never typed: a CSV file holding one was damaged (or is not text).
@@ -83,7 +106,7 @@ def read_csv_dir(directory: Path, skip: frozenset[str] = frozenset()) -> list[Sh
         if path.stem in skip:
             continue
         try:
-            with path.open(encoding="utf-8-sig", newline="") as handle:
+            with path.open(encoding=csv_encoding(path), newline="") as handle:
                 reader = csv.reader(handle)
                 header = next(reader, [])
                 data = SheetData(path.stem, clean_header(header))

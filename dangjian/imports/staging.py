@@ -25,8 +25,10 @@ from django.db import DatabaseError, connection, transaction
 
 from dangjian.imports.registry import ImportContext, SourceRow
 from dangjian.imports.sources import (
+    GB18030,
     NUL_IN_ROW,
     clean_header,
+    csv_encoding,
     file_has_nul,
     first_row_with_nul,
     not_utf8,
@@ -61,8 +63,8 @@ class StagedFile:
 
 
 def read_header(path: Path) -> list[str]:
-    """The header row of a UTF-8 CSV file, cleaned like the row-by-row reader's."""
-    with path.open(encoding="utf-8-sig", newline="") as handle:
+    """The header row of a CSV file, cleaned like the row-by-row reader's."""
+    with path.open(encoding=csv_encoding(path), newline="") as handle:
         header = next(csv.reader(handle), [])
     return clean_header(header)
 
@@ -117,8 +119,11 @@ def _copy(staged: StagedFile, width: int, meter: Meter | None, fill: bool) -> in
     total = staged.path.stat().st_size
     done = 0
     filler = "," * (width - 1) if fill else None
+    # The server turns GBK into the database's UTF-8 itself (its bytes for "\n", "," and '"'
+    # never occur inside a character, so the chunks still end at line ends).
+    encoding = ", ENCODING 'GB18030'" if csv_encoding(staged.path) == GB18030 else ""
     with connection.cursor() as cursor:
-        sql = f"COPY {staged.table} ({names}) FROM STDIN (FORMAT csv, HEADER true)"
+        sql = f"COPY {staged.table} ({names}) FROM STDIN (FORMAT csv, HEADER true{encoding})"
         with cursor.cursor.copy(sql) as copy:
             for chunk in _chunks(staged.path, filler):
                 copy.write(chunk)
@@ -193,7 +198,7 @@ def _copy_padded(staged: StagedFile, width: int, meter: Meter | None) -> int:
     total = staged.path.stat().st_size
     with (
         staged.path.open("rb") as raw,
-        io.TextIOWrapper(raw, encoding="utf-8-sig", newline="") as text,
+        io.TextIOWrapper(raw, encoding=csv_encoding(staged.path), newline="") as text,
         connection.cursor() as cursor,
         cursor.cursor.copy(f"COPY {staged.table} ({names}) FROM STDIN") as copy,
     ):
@@ -238,7 +243,7 @@ def _copy_message(exc: Exception, line: int | None) -> str:
         | psycopg.errors.UntranslatableCharacter
         | UnicodeDecodeError,
     ):
-        return "文件不是 UTF-8 编码的 CSV，请另存为 UTF-8 后重新导入"
+        return "文件不是 UTF-8 或 GBK 编码的 CSV，请另存为“CSV UTF-8”后重新导入"
     detail = str(exc.diag.message_primary or "")
     if "extra data" in detail:
         return TOO_MANY_CELLS
@@ -403,7 +408,7 @@ def csv_chunks(
         return
     if file_has_nul(path):
         try:
-            with path.open(encoding="utf-8-sig", newline="") as handle:
+            with path.open(encoding=csv_encoding(path), newline="") as handle:
                 ctx.error(sheet, first_row_with_nul(csv.reader(handle), []), "", NUL_IN_ROW)
         except UnicodeDecodeError:
             ctx.error(sheet, 0, "", not_utf8(path))
@@ -411,7 +416,7 @@ def csv_chunks(
     positions = {c: header.index(c) for c in columns}
     width = len(header)
     total = path.stat().st_size
-    with path.open(encoding="utf-8-sig", newline="") as handle:
+    with path.open(encoding=csv_encoding(path), newline="") as handle:
         reader = csv.reader(handle)
         next(reader, None)
         batch: list[tuple[int, list[str]]] = []
