@@ -147,6 +147,14 @@ def read_source(path: Path, skip: frozenset[str] = frozenset()) -> list[SheetDat
         return read_csv_dir(path, skip)
     if not path.exists():
         raise BusinessError(f"文件不存在：{path}")
-    if path.suffix.lower() != ".xlsx":
+    suffix = path.suffix.lower()
+    if suffix == ".csv":
+        raise BusinessError(
+            f"CSV 文件请放在一个目录中、以工作表命名（如 组织.csv、党员.csv），再导入该目录："
+            f"{path.parent}"
+        )
+    if suffix in (".xls", ".et", ".wps"):
+        raise BusinessError(f"不支持 {suffix} 格式：请在 Excel 或 WPS 中另存为 .xlsx 工作簿后导入")
+    if suffix != ".xlsx":
         raise BusinessError("只支持 .xlsx 工作簿或 CSV 文件目录")
     return read_xlsx(path)

@@ -68,3 +68,18 @@ def test_a_file_neither_utf8_nor_gbk_is_refused_in_chinese(tree, tmp_path):
     assert not outcome.ok
     assert any("不是 UTF-8 或 GBK 编码的 CSV" in issue.message for issue in outcome.issues)
     assert Organization.objects.count() == before
+
+
+def test_a_single_csv_file_or_an_old_workbook_is_pointed_at_what_to_do(tree, tmp_path):
+    single = tmp_path / "党员.csv"
+    _write(single, list(MEMBER_COLUMNS), good_members(), "utf-8")
+    old = tmp_path / "党员名册.xls"
+    old.write_bytes(b"\xd0\xcf\x11\xe0")
+    messages = {
+        path.suffix: [issue.message for issue in run_import(path).issues] for path in (single, old)
+    }
+    assert messages[".csv"] == [
+        f"CSV 文件请放在一个目录中、以工作表命名（如 组织.csv、党员.csv），再导入该目录：{tmp_path}"
+    ]
+    assert messages[".xls"] == ["不支持 .xls 格式：请在 Excel 或 WPS 中另存为 .xlsx 工作簿后导入"]
+    assert not Member.objects.exists()
