@@ -10,7 +10,7 @@ from dangjian.compliance.api.views import (
 )
 from dangjian.ledger.api.views import DuesViewSet, MeetingViewSet
 from dangjian.members.api.views import MemberViewSet
-from dangjian.orgs.api.views import OrganizationViewSet
+from dangjian.orgs.api.views import CategoryViewSet, OrganizationViewSet
 from dangjian.rating.api import routes as rating_routes
 from dangjian.rectification.api import routes as rectification_routes
 from dangjian.schemes.api import routes as scheme_routes
@@ -24,6 +24,7 @@ class Router(DefaultRouter):
 
 router = Router()
 router.register("orgs", OrganizationViewSet, basename="org")
+router.register("categories", CategoryViewSet, basename="category")
 router.register("members", MemberViewSet, basename="member")
 router.register("meetings", MeetingViewSet, basename="meeting")
 router.register("dues", DuesViewSet, basename="dues")

@@ -10,6 +10,14 @@ from dangjian.orgs.models import Category, Organization
 from dangjian.orgs.validation import clean_code, clean_name, clean_staff
 
 
+class CategorySerializer(serializers.ModelSerializer):
+    """A 组织类别, as the import's 组织类别 column and an organization's `category` name it."""
+
+    class Meta:
+        model = Category
+        fields = ["id", "name", "sort_order"]
+
+
 class OrganizationSerializer(serializers.ModelSerializer):
     """An organization as read by the API."""
 

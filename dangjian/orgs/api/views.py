@@ -4,24 +4,36 @@ from __future__ import annotations
 
 import django_filters
 from drf_spectacular.utils import extend_schema
-from rest_framework import mixins, status
+from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from dangjian.accounts.roles import Perm
-from dangjian.core.api_views import ScopedViewSet
+from dangjian.core.api_views import RolePermission, ScopedViewSet
 from dangjian.core.errors import BusinessError
 from dangjian.orgs import services
 from dangjian.orgs.api.serializers import (
+    CategorySerializer,
     DissolveSerializer,
     MoveSerializer,
     OrganizationSerializer,
     OrganizationWriteSerializer,
 )
 from dangjian.orgs.choices import OrgType
-from dangjian.orgs.models import Organization
+from dangjian.orgs.models import Category, Organization
 from dangjian.orgs.querysets import scope_path_of
 from dangjian.orgs.selectors import subtree_size
+
+
+class CategoryViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    """组织类别 in their order: configuration of the whole installation, read by every
+    signed-in user (the values `category` of an organization takes); changed on the
+    组织类别 page."""
+
+    permission_classes = [RolePermission]
+    serializer_class = CategorySerializer
+    queryset = Category.objects.all()
+    pagination_class = None
 
 
 class OrganizationFilter(django_filters.FilterSet):

@@ -132,3 +132,17 @@ def test_the_page_reads_the_counts_in_one_query(
         categories.add_category(None, f"新类别{n}")
     with django_assert_max_num_queries(len(few.captured_queries)):
         assert "新类别19" in client.get(url).content.decode()
+
+
+def test_the_api_lists_the_categories_to_every_signed_in_user(client, tree, secretary):
+    categories.add_category(None, "两新组织")
+    client_for(client, secretary)
+    response = client.get("/api/categories/")
+    assert response.status_code == 200
+    names = [row["name"] for row in response.json()]
+    assert names[0] == "县(市区)" and names[-1] == "两新组织"
+    count = Category.objects.count()
+    assert client.post("/api/categories/", {"name": "x"}).status_code in (403, 405)  # read only
+    assert Category.objects.count() == count
+    client.logout()
+    assert client.get("/api/categories/").status_code in (401, 403)
