@@ -318,6 +318,7 @@ PAYLOADS: dict[str, Payload] = {
     "orgs:move": Payload(body=lambda s, t: {"parent_code": t.county.code}, targets=True),
     "orgs:dissolve": Payload(body=lambda s, t: {"on": DAY, "reason": "矩阵撤销"}),
     "members:create": Payload(body=lambda s, t: _member_fields(1), targets=True),
+    "members:export": Payload(query=lambda s, t: {"subtree": t.county.code}, targets=True),
     "members:edit": Payload(body=lambda s, t: _member_fields(2)),
     "members:transfer": Payload(
         body=lambda s, t: {"to_code": t.branch2.code, "on": DAY, "reason": "矩阵转接"},

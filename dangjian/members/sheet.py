@@ -442,56 +442,57 @@ class MemberSheet(SheetImporter):
         }
 
     def export_rows(self, user, reveal_pii: bool) -> Iterator[tuple]:
-        members = (
-            Member.objects.visible_to(user)
-            .active()
-            .order_by("organization__path", "id")
-            .values_list(
-                "id",
-                "id_enc",
-                "id_masked",
-                "name",
-                "gender",
-                "birth_date",
-                "join_date",
-                "member_type",
-                "organization__code",
-                "organization_id",
-                "phone_enc",
-                "phone_masked",
-            )
-        )
-        posts: dict[int, list[str]] = {}
-        for member_id, org_id, post in MemberPost.objects.visible_to(user).values_list(
-            "member_id", "organization_id", "post"
-        ):
-            posts.setdefault((member_id, org_id), []).append(post)
-        for (
-            mid,
-            id_enc,
-            id_masked,
+        members = Member.objects.visible_to(user).active()
+        return member_rows(members, MemberPost.objects.visible_to(user), reveal_pii)
+
+
+def member_rows(members, posts, reveal_pii: bool) -> Iterator[tuple]:
+    """`members` as rows of the 党员 sheet (SPEC §5), by organization then registration, the ID
+    number and phone in full only with `reveal_pii`; their posts are read from `posts` (a
+    MemberPost queryset that holds them) in one query."""
+    rows = members.order_by("organization__path", "id").values_list(
+        "id",
+        "id_enc",
+        "id_masked",
+        "name",
+        "gender",
+        "birth_date",
+        "join_date",
+        "member_type",
+        "organization__code",
+        "organization_id",
+        "phone_enc",
+        "phone_masked",
+    )
+    held_posts: dict[tuple[int, int], list[str]] = {}
+    for member_id, org_id, post in posts.values_list("member_id", "organization_id", "post"):
+        held_posts.setdefault((member_id, org_id), []).append(post)
+    for (
+        mid,
+        id_enc,
+        id_masked,
+        name,
+        gender,
+        birth,
+        join,
+        mtype,
+        org_code,
+        org_id,
+        phone_enc,
+        phone_masked,
+    ) in rows.iterator(chunk_size=5000):
+        held = sorted(held_posts.get((mid, org_id), []), key=POST_ORDER.get)
+        yield (
+            pii.decrypt(id_enc) if reveal_pii else id_masked,
             name,
             gender,
-            birth,
-            join,
+            birth.isoformat(),
+            join.isoformat(),
             mtype,
             org_code,
-            org_id,
-            phone_enc,
-            phone_masked,
-        ) in members.iterator(chunk_size=5000):
-            held = sorted(posts.get((mid, org_id), []), key=POST_ORDER.get)
-            yield (
-                pii.decrypt(id_enc) if reveal_pii else id_masked,
-                name,
-                gender,
-                birth.isoformat(),
-                join.isoformat(),
-                mtype,
-                org_code,
-                "、".join(held),
-                pii.decrypt(phone_enc) if reveal_pii else phone_masked,
-            )
+            "、".join(held),
+            pii.decrypt(phone_enc) if reveal_pii else phone_masked,
+        )
 
 
 def row_snapshot(row: MemberRow) -> dict:

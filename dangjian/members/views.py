@@ -5,12 +5,14 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from dangjian.accounts.models import AuditEntry
 from dangjian.accounts.roles import Perm
 from dangjian.core.errors import BusinessError
+from dangjian.core.excel import xlsx_download
 from dangjian.core.views import (
     add_business_error,
     get_visible_or_404,
@@ -18,7 +20,7 @@ from dangjian.core.views import (
     query_without_page,
     require_perm,
 )
-from dangjian.members import services
+from dangjian.members import exports, services
 from dangjian.members.choices import MemberType, Post
 from dangjian.members.forms import MemberForm, NewMemberForm, TransferForm
 from dangjian.members.models import Member
@@ -43,6 +45,20 @@ def member_list(request):
         "posts": Post.choices,
     }
     return render(request, "members/list.html", context)
+
+
+@require_safe
+@require_perm(Perm.EXPORT)
+def export(request):
+    """The members the list's filters select, as an Excel file (党员名册)."""
+    filters = MemberFilters.from_params(request.GET)
+    reveal = request.user.can(Perm.REVEAL_PII)
+    try:
+        content, _count = exports.member_workbook(request.user, filters, reveal)
+    except BusinessError as exc:
+        messages.error(request, exc.message)
+        return redirect(f"{reverse('members:list')}?{query_without_page(request)}")
+    return xlsx_download(content, f"党员名册-{timezone.localdate():%Y%m%d}.xlsx")
 
 
 def _member(request, pk: int) -> Member:
