@@ -20,6 +20,7 @@ from config.env import (
     env_str,
     load_dotenv,
 )
+from config.lean_start import load_huey_storage_for_sqlite
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 load_dotenv(BASE_DIR / ".env")
@@ -300,6 +301,7 @@ if REDIS_URL:
         }
     }
 else:
+    load_huey_storage_for_sqlite()
     HUEY = {
         **HUEY_LOCAL_TIME,
         "huey_class": "huey.SqliteHuey",

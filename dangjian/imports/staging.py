@@ -18,8 +18,8 @@ import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import psycopg
 from django.conf import settings
 from django.db import DatabaseError, connection, transaction
 
@@ -33,6 +33,9 @@ from dangjian.imports.sources import (
     first_row_with_nul,
     not_utf8,
 )
+
+if TYPE_CHECKING:
+    import psycopg
 
 CHUNK_BYTES = 4 << 20
 FETCH_ROWS = 20000
@@ -174,14 +177,14 @@ def stage_csv(
                 else:
                     copied = _copy(staged, width, meter, fill=mode == "filled")
             break
-        except (psycopg.Error, UnicodeDecodeError) as exc:
+        except (_psycopg().Error, UnicodeDecodeError) as exc:
             if mode == "bytes" and _is_blank_line_error(exc):
                 mode = "filled"
                 continue
             if mode != "rows" and _is_short_row_error(exc):
                 mode = "rows"
                 continue
-            line = _error_line(exc) if isinstance(exc, psycopg.Error) else None
+            line = _error_line(exc) if isinstance(exc, _psycopg().Error) else None
             ctx.error(sheet, line or 0, "", _copy_message(exc, line))
             return None
     # No index and no statistics: each sheet reads its staged table once, whole, into its typed
@@ -216,9 +219,17 @@ def _copy_padded(staged: StagedFile, width: int, meter: Meter | None) -> int:
     return 0
 
 
+def _psycopg():
+    """PostgreSQL's client, imported when a file is staged (only PostgreSQL stages; an import
+    on SQLite does not load it)."""
+    import psycopg
+
+    return psycopg
+
+
 def _is_short_row_error(exc: Exception) -> bool:
     message = str(getattr(getattr(exc, "diag", None), "message_primary", "") or "")
-    return isinstance(exc, psycopg.errors.BadCopyFileFormat) and "missing data" in message
+    return isinstance(exc, _psycopg().errors.BadCopyFileFormat) and "missing data" in message
 
 
 def _error_line(exc: psycopg.Error) -> int | None:
@@ -229,19 +240,18 @@ def _error_line(exc: psycopg.Error) -> int | None:
 
 def _is_blank_line_error(exc: psycopg.Error) -> bool:
     context = getattr(exc.diag, "context", None) or ""
-    return isinstance(exc, psycopg.errors.BadCopyFileFormat) and context.endswith(': ""')
+    return isinstance(exc, _psycopg().errors.BadCopyFileFormat) and context.endswith(': ""')
 
 
 def _copy_message(exc: Exception, line: int | None) -> str:
-    if isinstance(exc, psycopg.errors.CharacterNotInRepertoire) and (
+    errors = _psycopg().errors
+    if isinstance(exc, errors.CharacterNotInRepertoire) and (
         "0x00" in str(exc.diag.message_primary or "")
     ):
         return NUL_IN_ROW
     if isinstance(
         exc,
-        psycopg.errors.CharacterNotInRepertoire
-        | psycopg.errors.UntranslatableCharacter
-        | UnicodeDecodeError,
+        errors.CharacterNotInRepertoire | errors.UntranslatableCharacter | UnicodeDecodeError,
     ):
         return "文件不是 UTF-8 或 GBK 编码的 CSV，请另存为“CSV UTF-8”后重新导入"
     detail = str(exc.diag.message_primary or "")

@@ -1,0 +1,69 @@
+"""Start-up of the embedded default (config.lean_start): huey's SQLite queue is loaded without
+the Redis and PostgreSQL clients huey tries at import, so no command pays for them; with
+REDIS_URL the Redis queue is there as before, and PostgreSQL's client stays importable."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+
+from config.lean_start import unimportable
+
+ROOT = Path(__file__).resolve().parents[3]
+PROBE = """
+import json, os, sys
+import django
+django.setup()
+import dangjian.imports.runner  # what import_workbook loads
+from huey.contrib.djhuey import HUEY
+import huey.storage as storage
+print(json.dumps({
+    "loaded": sorted(n for n in ("redis", "psycopg") if n in sys.modules),
+    "queue": type(HUEY).__name__,
+    "redis_client": storage.Redis is not None,
+}))
+"""
+
+
+def _probe(tmp_path, **extra) -> dict:
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in ("DATABASE_URL", "REDIS_URL", "DJANGO_SETTINGS_MODULE")
+    }
+    env.update(
+        DJANGO_SETTINGS_MODULE="config.settings",
+        DANGJIAN_VAR_DIR=str(tmp_path),
+        DANGJIAN_SECRET_KEY=settings.SECRET_KEY,
+        DANGJIAN_PII_KEY=settings.PII_KEY,
+        **extra,
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", PROBE], env=env, cwd=ROOT, capture_output=True, text=True
+    )
+    assert out.returncode == 0, out.stderr
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def test_the_default_loads_neither_client(tmp_path):
+    assert _probe(tmp_path) == {"loaded": [], "queue": "SqliteHuey", "redis_client": False}
+
+
+def test_with_redis_the_queue_is_redis(tmp_path):
+    found = _probe(tmp_path, REDIS_URL="redis://127.0.0.1:6379/15")
+    assert found["queue"] == "RedisHuey" and found["redis_client"]
+
+
+def test_a_blocked_module_is_importable_again_afterwards():
+    name = "dangjian_never_imported_module"
+    with unimportable(name), pytest.raises(ImportError):
+        __import__(name)
+    assert name not in sys.modules
+    with unimportable("json"):  # already imported: left alone
+        assert __import__("json") is json
