@@ -104,7 +104,7 @@ def create(request):
             branch = org or form.cleaned_data["branch"]
             member = services.add_member(request.user, form.member_data, branch)
         except BusinessError as exc:
-            add_business_error(form, exc)
+            add_business_error(form, exc, {"organization": "branch"})
         else:
             messages.success(request, f"已登记党员 {member.name}")
             return redirect("members:detail", pk=member.pk)
