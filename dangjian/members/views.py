@@ -20,7 +20,7 @@ from dangjian.core.views import (
     query_without_page,
     require_perm,
 )
-from dangjian.members import exports, services
+from dangjian.members import exports, services, terms
 from dangjian.members.choices import MemberType, Post
 from dangjian.members.forms import MemberForm, NewMemberForm, TransferForm
 from dangjian.members.models import Member
@@ -69,9 +69,13 @@ def _member(request, pk: int) -> Member:
 def detail(request, pk: int):
     """One member: masked personal information, posts, transfers, change log."""
     member = _member(request, pk)
+    today = timezone.localdate()
     context = {
         "nav": "members",
         "member": member,
+        "age": terms.years_between(member.birth_date, today),
+        "party_years": terms.party_years(member.member_type, member.join_date, today),
+        "probation": terms.probation(member.member_type, member.join_date, today),
         "posts": member.posts.select_related("organization"),
         "transfers": member.transfers.select_related("from_org", "to_org"),
         "log": AuditEntry.objects.visible_to(request.user).filter(
