@@ -11,7 +11,7 @@ from dangjian.core.errors import BusinessError
 from dangjian.core.excel import xlsx_bytes
 from dangjian.core.idcard import mask_id_number, whole_id_number
 from dangjian.members.models import MemberPost
-from dangjian.members.selectors import MemberFilters, list_members
+from dangjian.members.selectors import TYPE_CHOICES, MemberFilters, list_members
 from dangjian.members.sheet import COLUMNS, SHEET, member_rows
 
 # Data rows one Excel worksheet holds (1,048,576 rows, the header included).
@@ -27,7 +27,7 @@ def filters_in_words(filters: MemberFilters) -> dict[str, str]:
         "姓名或身份证号": q,
         "所在支部": filters.branch,
         "含下级组织": filters.subtree,
-        "党员类型": filters.member_type,
+        "党员类型": dict(TYPE_CHOICES).get(filters.member_type, ""),
         "党内职务": filters.post,
     }
     return {label: value for label, value in named.items() if value}

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db.models import QuerySet
+from django.utils import timezone
 
 from dangjian.core import pii
 from dangjian.core.idcard import whole_id_number
@@ -14,37 +16,51 @@ from dangjian.members.choices import MemberType, Post
 from dangjian.members.models import Member, MemberPost
 from dangjian.members.post_tallies import post_holders
 from dangjian.members.rollups import subtree_member_counts
+from dangjian.members.terms import one_year_before
 from dangjian.orgs.selectors import named
+
+# The member list's type filter also offers the 预备 members whose probationary year is over
+# (members.terms): they are waiting for the branch to discuss their 转正.
+OVERDUE_PROBATION = "overdue"
+TYPE_CHOICES = (*MemberType.choices, (OVERDUE_PROBATION, "预备期已满未转正"))
+NAME_MAX = 100  # an organization's full name
 
 
 @dataclass
 class MemberFilters:
     """The filters of the member list: name or whole ID number, branch and subtree (each its
-    code or full name), type, post."""
+    code or full name), type (or 预备 past its probationary year), post."""
 
     q: str = ""
     branch: str = ""
     subtree: str = ""
     member_type: str = ""
     post: str = ""
+    on: dt.date | None = None  # the day probation is judged on (overdue only); None: today
 
     @classmethod
-    def from_params(cls, params) -> MemberFilters:
+    def from_params(cls, params, today: dt.date | None = None) -> MemberFilters:
         """Read filters from a QueryDict, ignoring unknown values for choices."""
         member_type = params.get("member_type", "")
         post = params.get("post", "")
+        known = {value for value, _label in TYPE_CHOICES}
         return cls(
             q=params.get("q", "").strip()[:50],
-            branch=params.get("branch", "").strip()[:32],
-            subtree=params.get("subtree", "").strip()[:32],
-            member_type=member_type if member_type in MemberType.values else "",
+            branch=params.get("branch", "").strip()[:NAME_MAX],
+            subtree=params.get("subtree", "").strip()[:NAME_MAX],
+            member_type=member_type if member_type in known else "",
             post=post if post in Post.values else "",
+            on=today,
         )
+
+    @property
+    def overdue_probation(self) -> bool:
+        return self.member_type == OVERDUE_PROBATION
 
 
 def _known_total(filters: MemberFilters, root, members) -> int | None:
     """The list's total from rollups or the small posts table, or None to count the rows."""
-    if filters.q or (filters.post and filters.member_type):
+    if filters.q or (filters.post and filters.member_type) or filters.overdue_probation:
         return None
     if root is None or (filters.branch and filters.subtree and not members.exists()):
         return 0
@@ -105,7 +121,12 @@ def list_members(user, filters: MemberFilters) -> MemberListing:
         members = members.in_subtree(subtree) if subtree else members.none()
         if not filters.branch:
             root = subtree
-    if filters.member_type:
+    if filters.overdue_probation:
+        members = members.filter(
+            member_type=MemberType.PROBATIONARY,
+            join_date__lt=one_year_before(filters.on or timezone.localdate()),
+        )
+    elif filters.member_type:
         members = members.filter(member_type=filters.member_type)
     if filters.post:
         members = members.holding_post(filters.post)

@@ -25,6 +25,16 @@ def one_year_after(start: dt.date) -> dt.date:
         return start.replace(year=start.year + 1, day=28)
 
 
+def one_year_before(day: dt.date) -> dt.date:
+    """The first day of the year before `day` whose year ends on or after `day`: the same day
+    a year earlier, and 1 March for 29 February. A probationary year that began before it has
+    ended before `day` (`one_year_after(start) < day`)."""
+    try:
+        return day.replace(year=day.year - 1)
+    except ValueError:
+        return dt.date(day.year - 1, 3, 1)
+
+
 def party_years(member_type: str, join_date: dt.date, day: dt.date) -> int | None:
     """党龄 on `day`: 党章 counts it from the day the probationary year ends and the member
     becomes formal (入党日期 is the day they were admitted as probationary); None for a 预备

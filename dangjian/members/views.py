@@ -21,10 +21,10 @@ from dangjian.core.views import (
     require_perm,
 )
 from dangjian.members import exports, services, terms
-from dangjian.members.choices import MemberType, Post
+from dangjian.members.choices import Post
 from dangjian.members.forms import MemberForm, NewMemberForm, TransferForm
 from dangjian.members.models import Member
-from dangjian.members.selectors import MemberFilters, list_members, page_rows
+from dangjian.members.selectors import TYPE_CHOICES, MemberFilters, list_members, page_rows
 from dangjian.members.validation import FIELD_OF_COLUMN
 from dangjian.orgs.models import Organization
 
@@ -41,7 +41,7 @@ def member_list(request):
         "page": page,
         "filters": filters,
         "query": query_without_page(request),
-        "member_types": MemberType.choices,
+        "member_types": TYPE_CHOICES,
         "posts": Post.choices,
     }
     return render(request, "members/list.html", context)

@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 from django.urls import reverse
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as hs
 
 from conftest import client_for
@@ -69,3 +69,34 @@ def test_the_members_page_shows_them(client, tree, officer):
     assert f"（{terms.years_between(data.birth_date, today)} 岁）" in html
     assert "党龄" not in html  # a probationary member has none yet
     assert "请及时讨论其转正" in html and 'class="small text-danger' in html
+
+
+@given(
+    hs.dates(min_value=D(1990, 1, 1), max_value=D(2100, 12, 31)),
+    hs.dates(min_value=D(1990, 1, 1), max_value=D(2100, 12, 31)),
+)
+@example(D(2027, 2, 28), D(2028, 2, 29))
+@example(D(2027, 3, 1), D(2028, 2, 29))
+@example(D(2024, 2, 29), D(2025, 2, 28))
+@example(D(2024, 2, 29), D(2025, 3, 1))
+def test_the_lists_filter_and_the_page_agree_on_who_is_overdue(join, day):
+    """The list filters in SQL by `join_date < one_year_before(day)`; the page says overdue
+    when the probationary year ended before `day`: the same members, whatever the dates."""
+    overdue_on_page = terms.probation("预备", join, day).overdue_days > 0
+    assert (join < terms.one_year_before(day)) == overdue_on_page
+
+
+@pytest.mark.django_db
+def test_the_list_finds_those_past_their_probationary_year(client, tree, officer):
+    today = dt.date.today()
+    made = {}
+    for name, kind, days in (("已满", "预备", 400), ("未满", "预备", 100), ("正式", "正式", 400)):
+        data = MemberDataFactory(member_type=kind, name=name)
+        data.join_date = today - dt.timedelta(days=days)
+        made[name] = services.add_member(None, data, tree.a1)
+    client_for(client, officer)
+    page = client.get(reverse("members:list"), {"member_type": "overdue"})
+    assert [row["name"] for row in page.context["page"].object_list] == ["已满"]
+    assert '<option value="overdue" selected>预备期已满未转正</option>' in page.content.decode()
+    export = client.get(reverse("members:export"), {"member_type": "overdue"})
+    assert export.status_code == 200
