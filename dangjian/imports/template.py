@@ -1,4 +1,4 @@
-"""The blank import template (导入导出 → 下载空白模板): a sheet of instructions, then every
+"""SPEC §5: the blank import template (导入导出 → 下载空白模板): a sheet of instructions, then every
 registered sheet with its header. Each column keeps the format its values need (text for
 codes, ID numbers, phones and months, which Excel would otherwise turn into numbers, rounding
 an 18-digit ID number; dates as dates) and offers its fixed values as a drop-down."""

@@ -1,4 +1,4 @@
-"""The member list as an Excel file (党员名册): the members the list's filters select, in the
+"""C1: the member list as an Excel file (党员名册): the members the list's filters select, in the
 党员 sheet's columns (SPEC §5), so that a role that reads ID numbers in full gets a file it can
 import again; other roles get them masked. Every export is in the audit log."""
 

@@ -1,4 +1,4 @@
-"""A member's terms counted from their dates (shown on the member's page): age, 党龄, and the
+"""C1: a member's terms counted from their dates (shown on the member's page): age, 党龄, and the
 probationary year (党章: 预备期为一年, from the day the branch admitted them; 党龄 from the day
 it ends)."""
 
