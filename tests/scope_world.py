@@ -541,6 +541,7 @@ PAYLOADS: dict[str, Payload] = {
 # export): each is read by every role on both sides as well.
 QUERY_VARIANTS: dict[str, tuple[dict, ...]] = {
     "orgs:tree": ({"q": "党支部"},),  # both counties' branches match: only A's may show
+    "audit": ({"since": "2000-01-01", "type": "组织"}, {"who": "系统"}),
     "orgs:options": ({"q": "党支部", "branches": "1"},),
     "ledger:meetings": ({"view": "calendar"},),
     "compliance:reminders": ({"tab": "weekly"}, {"tab": "monthly"}, {"format": "xlsx"}),

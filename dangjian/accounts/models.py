@@ -126,6 +126,9 @@ class AuditEntry(models.Model):
             models.Index(
                 fields=["org_path"], name="audit_org_path_prefix", opclasses=["varchar_pattern_ops"]
             ),
+            # The audit page's date range (entries are appended in time order, so the index
+            # grows at its right edge only).
+            models.Index(fields=["at"], name="audit_at"),
         ]
 
     def __str__(self) -> str:

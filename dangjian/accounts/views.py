@@ -20,7 +20,8 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_safe
 
 from dangjian.accounts import lockout, second_factor, services, signin
-from dangjian.accounts.choices import AUDITED_OBJECT_TYPES, AUDITED_OBJECTS, Action
+from dangjian.accounts.audit_filters import AuditFilters
+from dangjian.accounts.choices import AUDITED_OBJECTS, Action
 from dangjian.accounts.middleware import sign_in_step_exempt, sign_in_step_view
 from dangjian.accounts.models import AuditEntry
 from dangjian.accounts.roles import Perm, Role
@@ -274,20 +275,14 @@ def home(request):
 @require_perm(Perm.VIEW_AUDIT)
 def audit_log(request):
     """Audit entries about objects in the user's scope; nothing here can edit them."""
-    entries = AuditEntry.objects.visible_to(request.user)
-    action = request.GET.get("action", "")
-    if action in Action.LABELS:
-        entries = entries.filter(action=action)
-    object_type = request.GET.get("type", "").strip()
-    if object_type in AUDITED_OBJECT_TYPES:
-        entries = entries.filter(object_type=object_type)
+    filters = AuditFilters.from_params(request.GET)
+    entries = filters.apply(AuditEntry.objects.visible_to(request.user))
     context = {
         "nav": "audit",
         "page": paginate(request, entries.order_by("-id")),
         "query": query_without_page(request),
         "actions": Action.LABELS.items(),
-        "action": action,
-        "object_type": object_type,
         "object_types": AUDITED_OBJECTS,
+        "filters": filters,
     }
     return render(request, "accounts/audit.html", context)
