@@ -174,6 +174,12 @@ def record(actor, changes: list[Change], *, label: str | None = None) -> int:
     return count
 
 
+def record_export(actor, what: str, org_path: str, after: dict) -> int:
+    """Log an export (SPEC §8: every export is in the log): `what` was exported (工作簿, 党员名册,
+    整顿台账 …) from the subtree at `org_path`, with its filters and counts in `after`."""
+    return record(actor, [Change(Action.EXPORT, "导出", "", what, org_path, after=after)])
+
+
 def record_creations(actor, object_type: str, created: Iterable[tuple]) -> int:
     """`record` of `Change(Action.CREATE, object_type, id, text, org_path, after=…)` for
     objects created in bulk, each given as (id, text, org_path, `to_json` of the object

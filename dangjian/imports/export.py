@@ -41,18 +41,11 @@ def export_workbook(
                 sheet.append(cells(sheet, row))
                 count += 1
             counts[importer.sheet] = count
-        audit.record(
+        audit.record_export(
             user,
-            [
-                audit.Change(
-                    audit.Action.EXPORT,
-                    "导出",
-                    "",
-                    "工作簿",
-                    user.scope_path if user is not None else "",
-                    after={"各表行数": counts, "含完整个人信息": reveal},
-                )
-            ],
+            "工作簿",
+            user.scope_path if user is not None else "",
+            {"各表行数": counts, "含完整个人信息": reveal},
         )
     workbook.save(target)
     return counts

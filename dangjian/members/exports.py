@@ -54,20 +54,9 @@ def member_workbook(user, filters: MemberFilters, reveal_pii: bool) -> tuple[byt
 
 
 def _audit_export(user, filters: MemberFilters, count: int, reveal_pii: bool) -> None:
-    audit.record(
-        user,
-        [
-            audit.Change(
-                audit.Action.EXPORT,
-                "导出",
-                "",
-                "党员名册",
-                user.scope_path or "",
-                after={
-                    "筛选条件": filters_in_words(filters) or "全部",
-                    "党员数": count,
-                    "含完整个人信息": reveal_pii,
-                },
-            )
-        ],
-    )
+    after = {
+        "筛选条件": filters_in_words(filters) or "全部",
+        "党员数": count,
+        "含完整个人信息": reveal_pii,
+    }
+    audit.record_export(user, "党员名册", user.scope_path or "", after)

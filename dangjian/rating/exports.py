@@ -55,18 +55,8 @@ def _local(value) -> str:
 
 def _logged(user, org, what: str, filters: str, count: int) -> None:
     with transaction.atomic():
-        audit.record(
-            user,
-            [
-                audit.Change(
-                    audit.Action.EXPORT,
-                    "导出",
-                    "",
-                    what,
-                    org.path,
-                    after={"组织": org.code, "筛选": filters or "全部", "行数": count},
-                )
-            ],
+        audit.record_export(
+            user, what, org.path, {"组织": org.code, "筛选": filters or "全部", "行数": count}
         )
 
 

@@ -48,18 +48,11 @@ def rectification_sheets(user, org, filters: selectors.Filters, today: dt.date) 
     by_id = {r.pk: r for r in rects}
     problems, progress = selectors.export_details(selectors.in_scope(org, filters, today))
     with transaction.atomic():
-        audit.record(
+        audit.record_export(
             user,
-            [
-                audit.Change(
-                    audit.Action.EXPORT,
-                    "导出",
-                    "",
-                    "整顿台账",
-                    org.path,
-                    after={"组织": org.code, "筛选": filters.query() or "全部", "行数": len(rects)},
-                )
-            ],
+            "整顿台账",
+            org.path,
+            {"组织": org.code, "筛选": filters.query() or "全部", "行数": len(rects)},
         )
 
     def owner(row) -> tuple:
