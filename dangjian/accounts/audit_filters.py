@@ -6,9 +6,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from django.utils import timezone
-
 from dangjian.accounts.choices import AUDITED_OBJECT_TYPES, Action
+from dangjian.core.periods import start_of_day
 
 WHO_MAX = 50
 
@@ -58,11 +57,7 @@ class AuditFilters:
         if self.who:
             entries = entries.filter(actor_label__contains=self.who)
         if self.since:
-            entries = entries.filter(at__gte=_start_of(self.since))
+            entries = entries.filter(at__gte=start_of_day(self.since))
         if self.until:
-            entries = entries.filter(at__lt=_start_of(self.until + dt.timedelta(days=1)))
+            entries = entries.filter(at__lt=start_of_day(self.until + dt.timedelta(days=1)))
         return entries
-
-
-def _start_of(day: dt.date) -> dt.datetime:
-    return timezone.make_aware(dt.datetime.combine(day, dt.time()))

@@ -135,12 +135,13 @@ def as_choice(value: object, label: str, choices: Collection[str]) -> str:
     text = as_text(value, label, max_length=50)
     if text in choices:
         return text
-    matches = [choice for choice in choices if _loose(choice) == _loose(text)]
+    matches = [choice for choice in choices if loose_form(choice) == loose_form(text)]
     if len(matches) == 1:
         return matches[0]
     allowed = "、".join(choices)
     raise BusinessError(f"未知的{label} “{text}”，应为：{allowed}")
 
 
-def _loose(text: str) -> str:
+def loose_form(text: str) -> str:
+    """`text` as `as_choice` compares it: half-width, without spaces (县（市区） = 县(市区))."""
     return "".join(fold_width(text).split())

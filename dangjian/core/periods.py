@@ -12,6 +12,8 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
+from django.utils import timezone
+
 from dangjian.core.errors import BusinessError
 
 MONTH = "month"
@@ -20,6 +22,20 @@ YEAR = "year"
 PERIOD_LABELS = {MONTH: "每月", QUARTER: "每季度", YEAR: "每年"}
 
 _MONTH_TEXT = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})月?$")
+
+
+def add_years(day: dt.date, years: int) -> dt.date:
+    """The same day `years` later (earlier when negative); 29 February gives 28 February."""
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year + years, day=28)
+
+
+def start_of_day(day: dt.date) -> dt.datetime:
+    """Midnight at the start of `day` in the local time zone (Asia/Shanghai), as an aware
+    datetime to compare stored times with."""
+    return timezone.make_aware(dt.datetime.combine(day, dt.time()))
 
 
 @dataclass(frozen=True, order=True)

@@ -5,6 +5,7 @@ of the embedded fonts."""
 from __future__ import annotations
 
 import io
+import os
 
 
 def pdf_pages(pdf: bytes) -> list[str]:
@@ -37,3 +38,26 @@ def embedded_fonts(pdf: bytes) -> set[str]:
             if any(key in descriptor for key in ("/FontFile", "/FontFile2", "/FontFile3")):
                 names.add(str(inner.get("/BaseFont", "")).lstrip("/"))
     return names
+
+
+# What a child process would otherwise inherit that decides which database, queue or server
+# it uses: the tests choose those themselves.
+INHERITED_CHOICES = ("DATABASE_URL", "REDIS_URL", "DANGJIAN_SERVER", "DJANGO_SETTINGS_MODULE")
+
+
+def project_env(var_dir, **overrides: str) -> dict[str, str]:
+    """The environment for running the project in a child process (manage.py, the server, a
+    probe): this process's, without its database, queue and server choices, with the test
+    settings' keys (so the child reads what the tests wrote), its own var directory, and
+    `overrides` on top."""
+    from django.conf import settings
+
+    env = {key: value for key, value in os.environ.items() if key not in INHERITED_CHOICES}
+    env.update(
+        DJANGO_SETTINGS_MODULE="config.settings",
+        DANGJIAN_VAR_DIR=str(var_dir),
+        DANGJIAN_SECRET_KEY=settings.SECRET_KEY,
+        DANGJIAN_PII_KEY=settings.PII_KEY,
+        **overrides,
+    )
+    return env

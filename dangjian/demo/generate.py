@@ -28,6 +28,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from dangjian.core.idcard import FEMALE, MALE, make_id_number
+from dangjian.core.periods import add_years
 from dangjian.demo import names as N
 
 SIZES = ("county", "city", "province")
@@ -737,13 +738,6 @@ def generate_orgs(size: str, seed: int) -> list[tuple]:
 # ---------------------------------------------------------------------------------------------
 
 
-def _years_before(day: dt.date, years: int) -> dt.date:
-    try:
-        return day.replace(year=day.year - years)
-    except ValueError:  # 29 February
-        return day.replace(year=day.year - years, day=28)
-
-
 def _quantile_table(weights: Iterable[tuple[range, float]], size: int = 4096) -> tuple[int, ...]:
     """A lookup table of `size` values whose histogram follows the piecewise weights, so that
     sampling is one random() and one index instead of a weighted choice per row."""
@@ -911,13 +905,13 @@ def iter_members(size: str, seed: int, orgs: list[tuple] | None = None) -> Itera
         last_of_region[row[0][:6]] = index
 
     ref = REFERENCE_DATE.toordinal()
-    formal_last = _years_before(REFERENCE_DATE, 1).toordinal() - 1  # joined > 1 year ago
-    probation_first = _years_before(REFERENCE_DATE, 1).toordinal() + 1  # within the last year
+    formal_last = add_years(REFERENCE_DATE, -1).toordinal() - 1  # joined > 1 year ago
+    probation_first = add_years(REFERENCE_DATE, -1).toordinal() + 1  # within the last year
     birth_first: dict[int, int] = {}
     birth_span: dict[int, int] = {}
     for age in range(18, 97):
-        last = _years_before(REFERENCE_DATE, age).toordinal()
-        first = _years_before(REFERENCE_DATE, age + 1).toordinal() + 1
+        last = add_years(REFERENCE_DATE, -age).toordinal()
+        first = add_years(REFERENCE_DATE, -(age + 1)).toordinal() + 1
         birth_first[age], birth_span[age] = first, last - first + 1
     age_tables = _AGES
     probation_ages = _AGES["probationary"]

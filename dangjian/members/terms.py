@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from dangjian.core.periods import add_years
 from dangjian.members.choices import MemberType
 
 PROBATION_SOON_DAYS = 30
@@ -19,10 +20,7 @@ def years_between(start: dt.date, day: dt.date) -> int:
 
 def one_year_after(start: dt.date) -> dt.date:
     """The same day a year later; 29 February gives 28 February."""
-    try:
-        return start.replace(year=start.year + 1)
-    except ValueError:
-        return start.replace(year=start.year + 1, day=28)
+    return add_years(start, 1)
 
 
 def one_year_before(day: dt.date) -> dt.date:

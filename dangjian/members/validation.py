@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from dangjian.core.cells import as_choice, as_date, as_text, fold_width
 from dangjian.core.errors import BusinessError
 from dangjian.core.idcard import IdCard, IdCardError, parse_id_number
+from dangjian.core.periods import add_years
 from dangjian.members.choices import (
     MIN_JOIN_AGE,
     POST_ORDER,
@@ -165,7 +166,7 @@ def member_errors(raw: dict, today: dt.date) -> tuple[MemberData | None, list[tu
     if join:
         if join > today:
             errors.append(("入党日期", "入党日期不能晚于今天"))
-        elif birth and join < _add_years(birth, MIN_JOIN_AGE):
+        elif birth and join < add_years(birth, MIN_JOIN_AGE):
             errors.append(
                 ("入党日期", f"入党时未满{MIN_JOIN_AGE}周岁（出生日期 {birth.isoformat()}）")
             )
@@ -184,10 +185,3 @@ def member_errors(raw: dict, today: dt.date) -> tuple[MemberData | None, list[tu
         ),
         [],
     )
-
-
-def _add_years(day: dt.date, years: int) -> dt.date:
-    try:
-        return day.replace(year=day.year + years)
-    except ValueError:  # 29 February
-        return day.replace(year=day.year + years, day=28)

@@ -8,7 +8,7 @@ from django.db.models import Count, Max
 
 from dangjian.accounts import audit
 from dangjian.accounts.roles import Perm
-from dangjian.core.cells import as_text, fold_width
+from dangjian.core.cells import as_text, loose_form
 from dangjian.core.errors import BusinessError
 from dangjian.orgs.models import Category, Organization
 
@@ -22,17 +22,13 @@ def usage() -> dict[int, int]:
     return dict(rows)
 
 
-def _loose(text: str) -> str:
-    return "".join(fold_width(text).split())
-
-
 def clean_category_name(value: object, keep: Category | None = None) -> str:
     """A new name: not empty, at most NAME_MAX characters, and not another category's name,
     even written with other spaces or full-width signs (the import would not tell them apart)."""
     name = as_text(value, "类别名称", max_length=NAME_MAX)
     others = Category.objects.exclude(pk=keep.pk) if keep else Category.objects.all()
     for other in others.values_list("name", flat=True):
-        if _loose(other) == _loose(name):
+        if loose_form(other) == loose_form(name):
             raise BusinessError(f"组织类别“{other}”已存在", "name")
     return name
 

@@ -5,15 +5,14 @@ REDIS_URL the Redis queue is there as before, and PostgreSQL's client stays impo
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
-from django.conf import settings
 
 from config.lean_start import unimportable
+from dangjian.core.testing import project_env
 
 ROOT = Path(__file__).resolve().parents[3]
 PROBE = """
@@ -32,18 +31,7 @@ print(json.dumps({
 
 
 def _probe(tmp_path, **extra) -> dict:
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if key not in ("DATABASE_URL", "REDIS_URL", "DJANGO_SETTINGS_MODULE")
-    }
-    env.update(
-        DJANGO_SETTINGS_MODULE="config.settings",
-        DANGJIAN_VAR_DIR=str(tmp_path),
-        DANGJIAN_SECRET_KEY=settings.SECRET_KEY,
-        DANGJIAN_PII_KEY=settings.PII_KEY,
-        **extra,
-    )
+    env = project_env(tmp_path, **extra)
     out = subprocess.run(
         [sys.executable, "-c", PROBE], env=env, cwd=ROOT, capture_output=True, text=True
     )

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -18,6 +17,7 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 
 from dangjian.core import cache as cache_module
 from dangjian.core.cache import TolerantRedisCache
+from dangjian.core.testing import project_env
 
 ROOT = Path(__file__).resolve().parents[3]
 SHOW = (
@@ -27,8 +27,7 @@ SHOW = (
 
 
 def _settings(tmp_path: Path, **env: str) -> list[str]:
-    values = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "DATABASE_URL")}
-    values.update(DJANGO_SETTINGS_MODULE="config.settings", DANGJIAN_VAR_DIR=str(tmp_path), **env)
+    values = project_env(tmp_path, **env)
     done = subprocess.run(
         [sys.executable, "manage.py", "shell", "-c", SHOW],
         cwd=ROOT,

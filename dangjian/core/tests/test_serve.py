@@ -20,6 +20,7 @@ import pytest
 from django.conf import settings
 
 from dangjian.core.management.commands import serve
+from dangjian.core.testing import project_env
 
 ROOT = Path(__file__).resolve().parents[3]
 HOST = "127.0.0.1"
@@ -76,18 +77,7 @@ def _wait_gone(sid: int, seconds: float) -> bool:
 @pytest.fixture(scope="module")
 def env(tmp_path_factory):
     var_dir = tmp_path_factory.mktemp("serve")
-    values = {
-        key: value
-        for key, value in os.environ.items()
-        if key not in ("DATABASE_URL", "DANGJIAN_SERVER", "DJANGO_SETTINGS_MODULE")
-    }
-    values.update(
-        DJANGO_SETTINGS_MODULE="config.settings",
-        DANGJIAN_VAR_DIR=str(var_dir),
-        DANGJIAN_DEBUG="false",
-        DANGJIAN_SECRET_KEY=settings.SECRET_KEY,
-        DANGJIAN_PII_KEY=settings.PII_KEY,
-    )
+    values = project_env(var_dir, DANGJIAN_DEBUG="false")
     subprocess.run(
         [sys.executable, str(ROOT / "manage.py"), "migrate", "-v0"], env=values, check=True
     )

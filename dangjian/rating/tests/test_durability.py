@@ -19,9 +19,9 @@ import time
 from pathlib import Path
 
 import pytest
-from django.conf import settings
 from django.db import connection
 
+from dangjian.core.testing import project_env
 from dangjian.rating.models import Rating
 from dangjian.rating.tests.factories import make_target
 
@@ -43,16 +43,12 @@ def server_env(var_dir: Path) -> dict[str, str]:
     url = f"postgres://{db['USER']}@{db['HOST'] or HOST}:{db['PORT'] or 5432}/{db['NAME']}"
     if db.get("PASSWORD"):
         url = url.replace(f"{db['USER']}@", f"{db['USER']}:{db['PASSWORD']}@")
-    return {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "config.settings",
-        "DATABASE_URL": url,
-        "DANGJIAN_SECRET_KEY": settings.SECRET_KEY,
-        "DANGJIAN_PII_KEY": settings.PII_KEY,
-        "DANGJIAN_VAR_DIR": str(var_dir),
-        "DANGJIAN_DEBUG": "false",
-        "DANGJIAN_RATING_ADDRESS_LIMIT": "0",  # every client is 127.0.0.1
-    }
+    return project_env(
+        var_dir,
+        DATABASE_URL=url,
+        DANGJIAN_DEBUG="false",
+        DANGJIAN_RATING_ADDRESS_LIMIT="0",  # every client is 127.0.0.1
+    )
 
 
 def start(env: dict[str, str], port: int, log, server: str) -> subprocess.Popen:

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from dangjian.accounts import audit
 from dangjian.core.errors import BusinessError
+from dangjian.core.periods import start_of_day
 
 
 class Command(BaseCommand):
@@ -28,7 +29,7 @@ class Command(BaseCommand):
                 day = dt.date.fromisoformat(before)
             except ValueError:
                 raise CommandError(f"日期格式应为 YYYY-MM-DD：{before}") from None
-            cutoff = timezone.make_aware(dt.datetime.combine(day, dt.time()))
+            cutoff = start_of_day(day)
         else:
             cutoff = audit.months_before(now, settings.AUDIT_RETENTION_MONTHS)
         try:
