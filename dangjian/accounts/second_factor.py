@@ -25,7 +25,6 @@ import secrets
 from base64 import b32encode
 from dataclasses import dataclass
 
-import segno
 from django.db import transaction
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -134,6 +133,8 @@ def secret_text(device: TOTPDevice) -> str:
 
 def qr_svg(device: TOTPDevice) -> str:
     """The device's otpauth:// URL as an inline SVG QR code (no script, no data: URL)."""
+    import segno  # loaded for the enrolment page only, not by every process at start
+
     code = segno.make(device.config_url, error="m")
     return code.svg_inline(scale=5, border=3, dark="#000", light="#fff", title="动态口令二维码")
 
@@ -205,6 +206,8 @@ def provision(actor, user) -> tuple[TOTPDevice, list[str]]:
 def terminal_qr(device: TOTPDevice) -> str:
     """The device's QR code drawn with block characters, for a terminal."""
     import io
+
+    import segno
 
     out = io.StringIO()
     segno.make(device.config_url, error="m").terminal(out=out, compact=True, border=2)

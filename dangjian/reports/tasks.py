@@ -14,13 +14,16 @@ from huey.contrib.djhuey import HUEY, db_periodic_task, db_task, lock_task, on_s
 from huey.exceptions import TaskLockedException
 
 from dangjian.core.schedule import Due
-from dangjian.reports import services
 from dangjian.reports.choices import Kind
 
 log = logging.getLogger(__name__)
 
 
 def _run(kind: str) -> int:
+    # Loaded when a bulletin is made, not when the schedule is registered: every process
+    # (each command, the server) registers it, and the documents' modules cost 40 ms to load.
+    from dangjian.reports import services
+
     outcome = services.make_bulletins(kind, timezone.localdate())
     log.info(outcome.line())
     for org, reason in outcome.failed:
