@@ -1,6 +1,7 @@
 """Start-up of the embedded default (config.lean_start): huey's SQLite queue is loaded without
 the Redis and PostgreSQL clients huey tries at import, so no command pays for them; with
-REDIS_URL the Redis queue is there as before, and PostgreSQL's client stays importable."""
+REDIS_URL the Redis queue is there as before, and PostgreSQL's client stays importable. The
+schedules register their tasks without loading the work those tasks do."""
 
 from __future__ import annotations
 
@@ -15,7 +16,18 @@ from config.lean_start import unimportable
 from dangjian.core.testing import project_env
 
 ROOT = Path(__file__).resolve().parents[3]
-PROBE = """
+# Loaded when a task runs or a page needs them, not by every process at start.
+LOADED_LATER = (
+    "segno",
+    "openpyxl",
+    "dangjian.reports.services",
+    "dangjian.reports.documents",
+    "dangjian.rating.feed",
+    "dangjian.rating.services",
+)
+PROBE = (
+    f"LOADED_LATER = {LOADED_LATER!r}\n"
+    + """
 import json, os, sys
 import django
 django.setup()
@@ -24,10 +36,13 @@ from huey.contrib.djhuey import HUEY
 import huey.storage as storage
 print(json.dumps({
     "loaded": sorted(n for n in ("redis", "psycopg") if n in sys.modules),
+    "loaded_later": sorted(n for n in LOADED_LATER if n in sys.modules),
+    "tasks": sorted(name.rpartition(".")[2] for name in HUEY._registry._registry),
     "queue": type(HUEY).__name__,
     "redis_client": storage.Redis is not None,
 }))
 """
+)
 
 
 def _probe(tmp_path, **extra) -> dict:
@@ -40,7 +55,15 @@ def _probe(tmp_path, **extra) -> dict:
 
 
 def test_the_default_loads_neither_client(tmp_path):
-    assert _probe(tmp_path) == {"loaded": [], "queue": "SqliteHuey", "redis_client": False}
+    found = _probe(tmp_path)
+    assert (found["loaded"], found["queue"], found["redis_client"]) == ([], "SqliteHuey", False)
+
+
+def test_the_schedules_are_registered_without_their_work(tmp_path):
+    found = _probe(tmp_path)
+    assert found["loaded_later"] == []
+    for task in ("weekly_bulletins", "yearly_report_cards", "refresh_rollups", "daily_rollups"):
+        assert task in found["tasks"]
 
 
 def test_with_redis_the_queue_is_redis(tmp_path):
