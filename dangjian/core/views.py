@@ -43,10 +43,14 @@ def require_perm(perm: str):
     return decorator
 
 
-def paginate(request, queryset, per_page: int = 50, count: int | None = None):
+def paginate(
+    request, queryset, per_page: int = 50, count: int | None = None, cap: int | None = None
+):
     """A page of `queryset` from ?page=, clamped to the valid range; `count`, when known from
-    a rollup, spares counting the rows."""
-    return KnownCountPaginator(queryset, per_page, count=count).get_page(request.GET.get("page"))
+    a rollup, spares counting the rows; `cap` pages only the first `cap` rows (the template
+    says when there are more)."""
+    paginator = KnownCountPaginator(queryset, per_page, count=count, cap=cap)
+    return paginator.get_page(request.GET.get("page"))
 
 
 def query_without_page(request) -> str:

@@ -73,3 +73,26 @@ def test_the_page_reads_in_the_same_queries_however_many_entries(
     assert AuditEntry.objects.count() >= 60
     with django_assert_max_num_queries(len(few.captured_queries)):
         client.get(reverse("audit"), params)
+
+
+def test_only_the_newest_entries_up_to_the_cap_are_counted_and_paged(
+    client, officer, monkeypatch, django_assert_max_num_queries
+):
+    from dangjian.accounts import views
+
+    audit.record(None, [audit.Change("update", "组织", i, f"组织{i}", "") for i in range(130)])
+    audit.record(None, [audit.Change("update", "组织", 1, "王五的记录", "")], label="王五")
+    monkeypatch.setattr(views, "AUDIT_PAGE_CAP", 120)
+    client_for(client, officer)
+    with django_assert_max_num_queries(12) as queries:
+        response = client.get(reverse("audit"), {"page": "9"})
+    page = response.context["page"]
+    assert (page.paginator.count, page.paginator.capped, page.number) == (120, True, 3)
+    assert [e.object_repr for e in page.object_list][-1] == "组织11"  # the 120th newest
+    text = response.content.decode()
+    assert "第 3 / 3 页，前 120 条" in text and "记录超过 120 条" in text
+    counts = [q["sql"] for q in queries.captured_queries if "COUNT(" in q["sql"].upper()]
+    assert len(counts) == 1 and "LIMIT 121" in counts[0].upper()
+    few = client.get(reverse("audit"), {"who": "王五"})
+    assert (few.context["page"].paginator.count, few.context["page"].paginator.capped) == (1, False)
+    assert "记录超过" not in few.content.decode()
