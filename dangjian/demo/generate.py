@@ -30,6 +30,7 @@ from pathlib import Path
 from dangjian.core.idcard import FEMALE, MALE, make_id_number
 from dangjian.core.periods import add_years
 from dangjian.demo import names as N
+from dangjian.demo.ledger import LEDGER_END
 
 SIZES = ("county", "city", "province")
 ORG_COLUMNS = (
@@ -40,7 +41,10 @@ MEMBER_COLUMNS = (
     "身份证号", "姓名", "性别", "出生日期", "入党日期", "党员类型", "所在组织编码",
     "党内职务", "手机号",
 )  # fmt: skip
-REFERENCE_DATE = dt.date(2025, 12, 31)
+# The registry is the one of the demo's today, the day its ledgers end: a probationary member
+# joined within the year before it (none is yet past the year when the demo is loaded), ages
+# and join dates are counted to it.
+REFERENCE_DATE = LEDGER_END
 
 ORG_TYPES = ("党委", "党工委", "党组", "机关党委", "党总支", "党支部", "临时党支部")
 ORG_CATEGORIES = (
@@ -1086,7 +1090,7 @@ def write_csv_dir(
 
 def main(argv: list[str] | None = None) -> int:
     """Command line: write the CSV directory for a size and seed, print counts and seconds."""
-    from dangjian.demo.ledger import DEMO_LEDGER_YEARS, LEDGER_END
+    from dangjian.demo.ledger import DEMO_LEDGER_YEARS
 
     def years(text: str) -> tuple[int, ...]:
         """Years from "2025,2026"; "" or "none" means none."""

@@ -162,6 +162,15 @@ def test_dates_and_member_types(members):
     assert 0.01 < probationary / len(members) < 0.06
 
 
+def test_the_registry_is_that_of_the_day_the_ledgers_end(members):
+    from dangjian.demo.ledger import LEDGER_END
+    from dangjian.members import terms
+
+    assert g.REFERENCE_DATE == LEDGER_END
+    years = [terms.probation(row[5], row[4], LEDGER_END) for row in members]
+    assert [year for year in years if year and year.overdue_days] == []
+
+
 def test_names_genders_and_phones(members):
     women = sum(1 for row in members if row[2] == "女")
     assert 0.2 < women / len(members) < 0.4
