@@ -187,6 +187,8 @@ def pages(targets: dict[str, int]) -> list[tuple[str, str]]:
         ("API orgs", "/api/orgs/"),
         ("root dashboard", "/dashboard/"),
         ("county dashboard", f"/dashboard/{targets['county']}/"),
+        ("audit log", "/audit/"),
+        ("audit log page 100", "/audit/?page=100"),
     ]
 
 

@@ -8,6 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.utils.html import format_html_join
+from django.utils.safestring import SafeString
+
 from dangjian.accounts.choices import Action
 from dangjian.imports.registry import SheetResult, get_sheet, registered_sheets
 
@@ -95,3 +98,19 @@ def change_lines(entry) -> list[str]:
         else:
             lines.append(f"{change.field}：{shown(after)}")
     return lines
+
+
+def value_cells(entry) -> tuple[SafeString, SafeString]:
+    """The audit page's 变更前 and 变更后 cells of `entry`: a line “字段：值” for each field that
+    side records, escaped. Made here rather than by the template's loops: the page shows 50
+    entries of up to a dozen fields each, which the template language rendered three times
+    slower than the rest of the page."""
+    fields = field_changes(entry)
+    return (
+        format_html_join(
+            "", "{}：{}<br>", ((f.field, shown(f.before)) for f in fields if f.has_before)
+        ),
+        format_html_join(
+            "", "{}：{}<br>", ((f.field, shown(f.after)) for f in fields if f.has_after)
+        ),
+    )

@@ -20,6 +20,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_safe
 
 from dangjian.accounts import lockout, second_factor, services, signin
+from dangjian.accounts.audit_display import value_cells
 from dangjian.accounts.audit_filters import AuditFilters
 from dangjian.accounts.choices import AUDITED_OBJECTS, Action
 from dangjian.accounts.middleware import sign_in_step_exempt, sign_in_step_view
@@ -282,9 +283,13 @@ def audit_log(request):
     """Audit entries about objects in the user's scope; nothing here can edit them."""
     filters = AuditFilters.from_params(request.GET)
     entries = filters.apply(AuditEntry.objects.visible_to(request.user))
+    page = paginate(request, entries.order_by("-id"), cap=AUDIT_PAGE_CAP)
+    page.object_list = list(page.object_list)
+    for entry in page.object_list:
+        entry.before_cell, entry.after_cell = value_cells(entry)
     context = {
         "nav": "audit",
-        "page": paginate(request, entries.order_by("-id"), cap=AUDIT_PAGE_CAP),
+        "page": page,
         "query": query_without_page(request),
         "actions": Action.LABELS.items(),
         "object_types": AUDITED_OBJECTS,

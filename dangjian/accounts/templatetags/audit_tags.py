@@ -2,9 +2,7 @@
 
 from django import template
 
-from dangjian.accounts.audit_display import change_lines, field_changes, shown
+from dangjian.accounts.audit_display import change_lines
 
 register = template.Library()
 register.filter("change_lines", change_lines)
-register.filter("field_changes", field_changes)
-register.filter("shown", shown)
