@@ -26,7 +26,7 @@ class KnownCountPaginator(Paginator):
         super().__init__(object_list, per_page, *args, **kwargs)
         self._known_count = count
         self.cap = cap
-        self.capped = False
+        self._capped = False
 
     @cached_property
     def count(self) -> int:
@@ -35,5 +35,10 @@ class KnownCountPaginator(Paginator):
         if self.cap is None:
             return super().count
         counted = self.object_list[: self.cap + 1].count()  # COUNT over a LIMIT subquery
-        self.capped = counted > self.cap
+        self._capped = counted > self.cap
         return min(counted, self.cap)
+
+    @property
+    def capped(self) -> bool:
+        """More rows match than the `cap` that are paged (counting them first if needed)."""
+        return self.count is not None and self._capped
