@@ -161,12 +161,31 @@ def check_db_name(name: str) -> str:
     return name
 
 
+_compiled = False
+
+
+def compile_project() -> None:
+    """Byte-compile the project's modules once, as `scripts/setup` does, so that the runs
+    measure the project as installed, not Python compiling its sources (≈ 0.05 s of every
+    start; the runs themselves write no bytecode)."""
+    global _compiled
+    if not _compiled:
+        subprocess.run(
+            [PYTHON, "-m", "compileall", "-q", "-j", "0", "dangjian", "config", "manage.py"],
+            cwd=ROOT,
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
+        _compiled = True
+
+
 def django_env(db: str, name: str, var_dir: Path | None = None) -> dict[str, str]:
-    """Environment for manage.py against one benchmark database.
+    """Environment for manage.py against one benchmark database (the project compiled first).
 
     db: "sqlite" (file $DANGJIAN_VAR_DIR/dangjian.sqlite3) or "postgresql" (database `name`).
     The var dir (static files, SQLite file) is WORK/<name> unless given.
     """
+    compile_project()
     env = dict(os.environ)
     var = var_dir or (WORK / name)
     var.mkdir(parents=True, exist_ok=True)
