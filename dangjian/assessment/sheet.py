@@ -21,7 +21,7 @@ from dangjian.imports.registry import (
     SheetResult,
     SourceRow,
 )
-from dangjian.orgs.sheet import org_directory, org_refs
+from dangjian.orgs.sheet import missing_org, org_directory, org_refs
 
 SHEET = "考核得分"
 COLUMNS = ("组织编码", "年度", "党建得分", "经济社会得分", "述职评议等次", "约谈次数")
@@ -69,7 +69,9 @@ class ScoreSheet(SheetImporter):
             if code is not None:
                 info = directory.get(code)
                 if info is None or not info.in_scope:
-                    ctx.error(SHEET, row.number, "组织编码", f"组织编码 {code} 不存在")
+                    ctx.error(
+                        SHEET, row.number, "组织编码", missing_org(directory, "组织编码", code)
+                    )
                     failed = True
             if failed:
                 continue

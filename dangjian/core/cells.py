@@ -121,11 +121,24 @@ def as_date(value: object, label: str, *, required: bool = True) -> dt.date | No
         text = text.split(" ", 1)[0]
     match = _DATE_TEXT.match(text) or _COMPACT_DATE.match(text)
     if not match:
-        raise BusinessError(f"{label}格式应为 YYYY-MM-DD，实际为 “{text}”")
+        raise BusinessError(f"{label}格式应为 YYYY-MM-DD，实际为 “{text}”{_date_hint(text)}")
     try:
         return dt.date(int(match[1]), int(match[2]), int(match[3]))
     except ValueError:
         raise BusinessError(f"{label} “{text}” 不是真实的日期") from None
+
+
+_YEAR_MONTH = re.compile(r"^(\d{4})[-/.年](\d{1,2})月?$")
+
+
+def _date_hint(text: str) -> str:
+    """What to do about a date that is not one: a month without its day (2019.07), or the
+    number Excel keeps a date as, shown when the cell lost its date format (43466)."""
+    if match := _YEAR_MONTH.match(text):
+        return f"，缺少日：请写完整日期，如 {match[1]}-{int(match[2]):02d}-01"
+    if text.isdigit() and len(text) == 5:
+        return "，像是 Excel 的日期序号：请把该列的单元格格式设为日期后重新填写"
+    return ""
 
 
 def as_choice(value: object, label: str, choices: Collection[str]) -> str:

@@ -41,10 +41,18 @@ def check_digit(first17: str) -> str:
     return _CHECK_CHARS[total % 11]
 
 
+# Characters that show as nothing, pasted with a number from a web page or a chat.
+_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff"))
+
+
 def normalize(raw: object) -> str:
-    """Strip spaces, make full-width digits half-width and upper-case a trailing x, as people
-    type it."""
-    return fold_width(str(raw if raw is not None else "")).replace(" ", "").strip().upper()
+    """Leave out spaces of any kind (a non-breaking one too) and invisible characters, make
+    full-width digits half-width, drop the apostrophe typed before a number to keep it text
+    ('5323…) and upper-case a trailing x, as people type it."""
+    text = "".join(fold_width(str(raw if raw is not None else "")).split())
+    if not text.isascii():
+        text = text.translate(_INVISIBLE)
+    return text.removeprefix("'").upper()
 
 
 def whole_id_number(text: str) -> str | None:

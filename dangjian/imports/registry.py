@@ -73,10 +73,19 @@ class ImportContext:
     # Marks the names of the staging tables this run makes outside its transaction (sheets
     # staged ahead, `imports.read_ahead`), so no other run's clean-up drops them.
     staging_tag: str = ""
+    # Rows (sheet, row) whose problem is already said (an Excel error value, read as empty):
+    # what the rules would add about them (不能为空, a sum that no longer adds up) is not.
+    muted: set[tuple[str, int]] = field(default_factory=set)
 
     def error(self, sheet: str, row: int, column: str, message: str) -> None:
         """Record a problem; the import will change nothing."""
+        if self.muted and (sheet, row) in self.muted:
+            return
         self.issues.append(ImportIssue(sheet, row, column, message))
+
+    def mute(self, sheet: str, row: int) -> None:
+        """Say nothing more about this row."""
+        self.muted.add((sheet, row))
 
     def clean_row(self, sheet: str, row: SourceRow, checks) -> tuple[dict[str, Any], bool]:
         """Apply (column, clean) pairs to a row; every failing column is recorded. Returns

@@ -22,6 +22,7 @@ from dangjian.core.bulk import lock_for_sequence
 from dangjian.core.errors import BusinessError
 from dangjian.core.signals import results_changed
 from dangjian.imports import references, staging
+from dangjian.imports.excel_errors import error_message
 from dangjian.imports.models import ImportRun
 from dangjian.imports.read_ahead import ReadAhead
 from dangjian.imports.registry import (
@@ -33,7 +34,7 @@ from dangjian.imports.registry import (
     get_sheet,
     registered_sheets,
 )
-from dangjian.imports.sources import SheetData, clean_header, read_source
+from dangjian.imports.sources import SheetData, clean_header, is_blank, read_source
 from dangjian.imports.staging import Meter, header_issues
 from dangjian.imports.streaming import StreamingSheet, registered_streaming, streams
 from dangjian.orgs.querysets import is_jurisdiction_root
@@ -64,24 +65,36 @@ class _Rejected(Exception):
 TITLE_ROWS = 5
 
 
-def _header_and_rows(sheet: SheetData, columns: tuple[str, ...]) -> tuple[list[str], list]:
-    """The header is row 1 or, in a workbook, when row 1 lacks some of `columns`, the first
-    of the next TITLE_ROWS non-empty rows that holds them all (officers' workbooks put a
-    title above the table); the data rows are those below it."""
+def _header_and_rows(
+    sheet: SheetData, columns: tuple[str, ...]
+) -> tuple[int, list[str], list[tuple[int, list]]]:
+    """(row number, cells) of the header and the data rows below it. The header is row 1 or,
+    in a workbook, when row 1 lacks some of `columns`, the first of the next TITLE_ROWS
+    non-empty rows that holds them all (officers' workbooks put a title above the table);
+    when none does, the row that holds the most of them, so that the missing ones are named
+    on the row that was meant as the header."""
     if not sheet.may_have_title or all(column in sheet.header for column in columns):
-        return sheet.header, sheet.rows
-    for index, (_number, cells) in enumerate(sheet.rows[:TITLE_ROWS]):
+        return 1, sheet.header, sheet.rows
+    best = (sum(column in sheet.header for column in columns), 1, sheet.header, sheet.rows)
+    for index, (number, cells) in enumerate(sheet.rows[:TITLE_ROWS]):
         header = clean_header(cells)
-        if all(column in header for column in columns):
-            return header, sheet.rows[index + 1 :]
-    return sheet.header, sheet.rows
+        found = sum(column in header for column in columns)
+        if found == len(columns):
+            return number, header, sheet.rows[index + 1 :]
+        if found > best[0]:
+            best = (found, number, header, sheet.rows[index + 1 :])
+    return best[1:]
 
 
 def _rows_for(
     sheet: SheetData, columns: tuple[str, ...], ctx: ImportContext
 ) -> list[SourceRow] | None:
-    header, data = _header_and_rows(sheet, columns)
-    if not header_issues(sheet.name, header, columns, ctx):
+    """The sheet's data rows by column; None when a column is missing (reported). A row with
+    none of `columns` filled (only a 序号 or 备注 of the officer's own) is no data row; a cell
+    holding an Excel error value (#N/A) is reported as such and read as empty, the other
+    problems of its row left unsaid (they may only follow from it)."""
+    header_row, header, data = _header_and_rows(sheet, columns)
+    if not header_issues(sheet.name, header, columns, ctx, row=header_row):
         return None
     positions = {column: header.index(column) for column in columns}
     width = len(header)
@@ -89,8 +102,29 @@ def _rows_for(
     for number, cells in data:
         if len(cells) < width:
             cells = list(cells) + [None] * (width - len(cells))
-        rows.append(SourceRow(number, {c: cells[i] for c, i in positions.items()}))
+        values = {c: cells[i] for c, i in positions.items()}
+        if not is_blank(values.values()):
+            rows.append(SourceRow(number, values))
+    if sheet.error_cells:
+        _report_error_cells(sheet, header, rows, ctx)
     return rows
+
+
+def _report_error_cells(
+    sheet: SheetData, header: list[str], rows: list[SourceRow], ctx: ImportContext
+) -> None:
+    by_number = {row.number: row for row in rows}
+    reported = set()
+    for number, index, shown in sheet.error_cells:
+        row = by_number.get(number)
+        column = header[index] if index < len(header) else None
+        if row is None or column not in row.values:
+            continue
+        ctx.error(sheet.name, number, column, error_message(column, shown))
+        row.values[column] = None
+        reported.add(number)
+    for number in reported:
+        ctx.mute(sheet.name, number)
 
 
 def _ignored_sheet(name: str) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import codecs
 import csv
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from itertools import chain
 from pathlib import Path
@@ -14,6 +14,7 @@ from typing import Any
 from python_calamine import CalamineWorkbook
 
 from dangjian.core.errors import BusinessError
+from dangjian.imports.excel_errors import EXCEL_ERRORS, error_cells
 
 
 @dataclass
@@ -21,13 +22,15 @@ class SheetData:
     """Header and data rows of one sheet, with the sheet's own row numbers; `broken` is
     (row, reason) when the file cannot be read as a table (its rows are then left out);
     `may_have_title`: a workbook's sheet, whose header may sit under a title (a CSV file's
-    header is its first line, as the streamed reader takes it)."""
+    header is its first line, as the streamed reader takes it); `error_cells`: (row, column
+    index, value shown) of the cells holding an Excel error value (#N/A)."""
 
     name: str
     header: list[str]
     rows: list[tuple[int, list[Any]]] = field(default_factory=list)
     broken: tuple[int, str] | None = None
     may_have_title: bool = False
+    error_cells: list[tuple[int, int, str]] = field(default_factory=list)
 
 
 UTF8 = "utf-8-sig"  # a byte-order mark, as Excel writes "CSV UTF-8", is left out
@@ -60,10 +63,12 @@ NUL_IN_ROW = "该行含有空字符（NUL），文件可能已损坏，请检查
 
 
 def clean_header(cells: list[Any]) -> list[str]:
-    return [("" if c is None else str(c)).strip().lstrip("\ufeff") for c in cells]
+    """Header cells as names: without white space anywhere (a title wrapped in its cell with
+    Alt+Enter, 入党\n日期, is 入党日期) or a byte-order mark."""
+    return ["".join(("" if c is None else str(c)).split()).lstrip("\ufeff") for c in cells]
 
 
-def _is_blank(cells: list[Any]) -> bool:
+def is_blank(cells: Iterable[Any]) -> bool:
     """Whether every cell is empty or white space (a loop that stops at the first filled
     cell, usually the first: `all()` over a generator cost 4 µs a row)."""
     for cell in cells:
@@ -79,9 +84,12 @@ def read_xlsx(path: Path) -> list[SheetData]:
     except Exception:
         raise BusinessError("无法读取该文件：请上传 Excel 2007 及以上版本的 .xlsx 工作簿") from None
     sheets = []
+    errors = error_cells(path)
     for name in workbook.sheet_names:
         try:
-            table = workbook.get_sheet_by_name(name).to_python(skip_empty_area=False)
+            sheet = workbook.get_sheet_by_name(name)
+            table = sheet.to_python(skip_empty_area=False)
+            merged = sheet.merged_cell_ranges or ()
         except Exception:  # whatever the damage makes the reader raise (XML, ZIP, encoding)
             raise BusinessError(
                 f"工作表“{name.strip()}”无法读取，文件可能已损坏："
@@ -90,12 +98,49 @@ def read_xlsx(path: Path) -> list[SheetData]:
         if not table:
             sheets.append(SheetData(name.strip(), []))
             continue
+        _fill_merged(table, merged)
+        shown_errors = _mark_errors(table, errors.get(name, ()))
         data = SheetData(name.strip(), clean_header(list(table[0])), may_have_title=True)
+        data.error_cells = shown_errors
         for index, cells in enumerate(table[1:], start=2):
-            if not _is_blank(cells):
+            if not is_blank(cells):
                 data.rows.append((index, [None if c == "" else c for c in cells]))
         sheets.append(data)
     return sheets
+
+
+def _fill_merged(table: list[list[Any]], merged) -> None:
+    """Each cell of a merged range holding the range's value, as Excel shows it (a branch's
+    code merged down the rows of its members)."""
+    for (top, left), (bottom, right) in merged:
+        if top >= len(table) or left >= len(table[top]):
+            continue
+        value = table[top][left]
+        for row in table[top : bottom + 1]:
+            for column in range(left, min(right + 1, len(row))):
+                row[column] = value
+
+
+def _mark_errors(table: list[list[Any]], cells) -> list[tuple[int, int, str]]:
+    """The error cells (row, column, shown; 0-based) that lie in `table`, shown in it as
+    Excel shows them, as (row number, column index, shown)."""
+    marked = []
+    for row, column, shown in cells:
+        if row < len(table) and column < len(table[row]):
+            table[row][column] = shown
+            marked.append((row + 1, column, shown))
+    return marked
+
+
+def _error_words(rows: list[tuple[int, list[Any]]]) -> list[tuple[int, int, str]]:
+    """Cells of CSV rows holding an Excel error value as text (#N/A, as Excel saves a failed
+    formula), as (row number, column index, text)."""
+    return [
+        (number, index, cell.strip())
+        for number, cells in rows
+        for index, cell in enumerate(cells)
+        if cell is not None and cell.strip() in EXCEL_ERRORS
+    ]
 
 
 def read_csv_dir(directory: Path, skip: frozenset[str] = frozenset()) -> list[SheetData]:
@@ -110,25 +155,29 @@ def read_csv_dir(directory: Path, skip: frozenset[str] = frozenset()) -> list[Sh
                 reader = csv.reader(handle)
                 header = next(reader, [])
                 data = SheetData(path.stem, clean_header(header))
-                if file_has_nul(path):
+                marks = file_holds(path, (b"\x00", b"#"))
+                if b"\x00" in marks:
                     data.broken = (first_row_with_nul(reader, [header]), NUL_IN_ROW)
                 else:
                     for index, cells in enumerate(reader, start=2):
-                        if not _is_blank(cells):
+                        if not is_blank(cells):
                             data.rows.append((index, [c or None for c in cells]))
+                    if b"#" in marks:
+                        data.error_cells = _error_words(data.rows)
         except UnicodeDecodeError:
             raise BusinessError(not_utf8(path)) from None
         sheets.append(data)
     return sheets
 
 
-def file_has_nul(path: Path) -> bool:
-    """Whether the file holds a NUL byte (read in pieces: a province's file in a blink)."""
+def file_holds(path: Path, marks: tuple[bytes, ...]) -> set[bytes]:
+    """Which of the single bytes `marks` the file holds (read in pieces: a province's file in
+    a blink)."""
+    found: set[bytes] = set()
     with path.open("rb") as handle:
-        while piece := handle.read(1 << 20):
-            if b"\x00" in piece:
-                return True
-    return False
+        while len(found) < len(marks) and (piece := handle.read(1 << 20)):
+            found.update(mark for mark in marks if mark in piece)
+    return found
 
 
 def first_row_with_nul(rest: Iterator[list[str]], read: list[list[str]]) -> int:

@@ -29,8 +29,9 @@ from dangjian.imports.sources import (
     NUL_IN_ROW,
     clean_header,
     csv_encoding,
-    file_has_nul,
+    file_holds,
     first_row_with_nul,
+    is_blank,
     not_utf8,
 )
 
@@ -72,18 +73,36 @@ def read_header(path: Path) -> list[str]:
     return clean_header(header)
 
 
-def header_issues(sheet: str, header: list[str], columns: Sequence[str], ctx: ImportContext):
-    """Record every column missing from a sheet's header (row 1), naming the header cell that
-    was probably meant for it (身份证号码 for 身份证号, 入党时间 for 入党日期); True when all are
-    present."""
+# Other names officers give a column, too far from its own for a near match (联系电话 for
+# 手机号); a header cell spelled like one is named as the column it probably is.
+COLUMN_ALIASES = {
+    "手机号": ("联系电话", "电话", "电话号码", "手机", "手机号码", "联系方式"),
+    "身份证号": ("公民身份号码", "身份证", "证件号码"),
+    "党员类型": ("党员身份", "人员类别"),
+    "所在组织编码": ("支部编码", "党组织编码"),
+    "党内职务": ("职务",),
+    "工作人员数": ("在编人数", "职工人数", "人数"),
+    "专职党务人员数": ("专职党务干部数", "党务人员数"),
+}
+
+
+def header_issues(
+    sheet: str, header: list[str], columns: Sequence[str], ctx: ImportContext, row: int = 1
+):
+    """Record every column missing from a sheet's header (on its `row`), naming the header
+    cell that was probably meant for it (身份证号码 for 身份证号, 入党时间 for 入党日期); True
+    when all are present."""
     ok = True
     others = [cell for cell in header if cell and cell not in columns]
     for column in columns:
         if column not in header:
             reason = f"缺少列“{column}”（表头应为：{'、'.join(columns)}"
-            if near := difflib.get_close_matches(column, others, n=1, cutoff=0.5):
+            near = difflib.get_close_matches(column, others, n=1, cutoff=0.5) or [
+                cell for cell in others if cell in COLUMN_ALIASES.get(column, ())
+            ]
+            if near:
                 reason += f"；表中的“{near[0]}”若即此列，请将表头改为“{column}”"
-            ctx.error(sheet, 1, column, reason + "）")
+            ctx.error(sheet, row, column, reason + "）")
             ok = False
     return ok
 
@@ -391,6 +410,7 @@ class RawChunk:
 
     positions: dict[str, int]
     rows: list[tuple[int, list[str]]]
+    may_hold_error_words: bool = False  # the file holds a "#" (of #N/A …) somewhere
 
     def source_rows(self) -> list[SourceRow]:
         """The rows as the row-by-row reader gives them (empty cells None)."""
@@ -410,19 +430,21 @@ def csv_chunks(
     meter: Meter | None = None,
 ) -> Iterator[RawChunk]:
     """A CSV file read in chunks of at most `size` rows as the row-by-row reader would give
-    them (blank rows skipped but counted; `RawChunk.source_rows` makes empty cells None);
-    nothing when a column is missing. Nothing either from a file holding a NUL: its first
-    record with one is named, as the row-by-row reader names it."""
+    them (rows with none of `columns` filled skipped but counted; `RawChunk.source_rows`
+    makes empty cells None); nothing when a column is missing. Nothing either from a file
+    holding a NUL: its first record with one is named, as the row-by-row reader names it."""
     header = read_header(path)
     if not header_issues(sheet, header, columns, ctx):
         return
-    if file_has_nul(path):
+    marks = file_holds(path, (b"\x00", b"#"))
+    if b"\x00" in marks:
         try:
             with path.open(encoding=csv_encoding(path), newline="") as handle:
                 ctx.error(sheet, first_row_with_nul(csv.reader(handle), []), "", NUL_IN_ROW)
         except UnicodeDecodeError:
             ctx.error(sheet, 0, "", not_utf8(path))
         return
+    hashes = b"#" in marks
     positions = {c: header.index(c) for c in columns}
     width = len(header)
     total = path.stat().st_size
@@ -431,14 +453,17 @@ def csv_chunks(
         next(reader, None)
         batch: list[tuple[int, list[str]]] = []
         try:
+            wanted = list(positions.values())
+            first = wanted[0]
             for number, cells in enumerate(reader, start=2):
-                if all(not c.strip() for c in cells):
-                    continue
                 if len(cells) < width:
                     cells = cells + [""] * (width - len(cells))
+                # blank, or only the file's own columns filled (序号, 备注)
+                if not cells[first].strip() and is_blank([cells[i] for i in wanted]):
+                    continue
                 batch.append((number, cells))
                 if len(batch) >= size:
-                    yield RawChunk(positions, batch)
+                    yield RawChunk(positions, batch, hashes)
                     batch = []
                     if meter:
                         meter(
@@ -448,6 +473,6 @@ def csv_chunks(
             ctx.error(sheet, 0, "", not_utf8(path))
             return
         if batch:
-            yield RawChunk(positions, batch)
+            yield RawChunk(positions, batch, hashes)
         if meter:
             meter(sheet, total, total)

@@ -25,7 +25,7 @@ from dangjian.ledger import validation as v
 from dangjian.ledger.choices import ActivityType
 from dangjian.ledger.facts import refresh_activity_months
 from dangjian.ledger.models import Meeting
-from dangjian.orgs.sheet import org_directory, org_refs
+from dangjian.orgs.sheet import missing_org, org_directory, org_refs
 
 SHEET = "组织生活"
 COLUMNS = ("组织编码", "活动类型", "日期", "主题", "应到人数", "实到人数")
@@ -107,7 +107,7 @@ def organization_problem(code: str, activity_type: str | None, directory) -> tup
     """(column, reason) when the organization cannot hold this meeting."""
     info = directory.get(code)
     if info is None or not info.in_scope:
-        return "组织编码", f"组织编码 {code} 不存在"
+        return "组织编码", missing_org(directory, "组织编码", code)
     if not info.is_active:
         return "组织编码", f"组织 {code} 已撤销，不能登记组织生活"
     if activity_type is not None:

@@ -31,6 +31,7 @@ from dangjian.core import pii
 from dangjian.core.bulk import copy_text_line, indexes_built_after, text_array, to_json
 from dangjian.core.idcard import mask_id_number, mask_phone
 from dangjian.imports import staging as st
+from dangjian.imports.excel_errors import take_error_words
 from dangjian.imports.parallel import map_in_order, worker_count
 from dangjian.imports.registry import ImportContext, SheetResult
 from dangjian.imports.streaming import StreamingSheet
@@ -335,9 +336,13 @@ def _check_chunk(chunk: st.RawChunk) -> tuple[str, list[tuple[int, str, str]], l
     """A chunk checked by the rules of one row (in a worker process): its valid rows as COPY
     lines for the staging table, (row number, ID hash, ID number) of each, and the problems
     as (row, column, reason)."""
-    good, errors = check_rows(
-        chunk.source_rows(), _CHECKING["directory"], _CHECKING["today"], find_repeats=False
-    )
+    rows = chunk.source_rows()
+    refused = take_error_words(rows) if chunk.may_hold_error_words else []
+    good, errors = check_rows(rows, _CHECKING["directory"], _CHECKING["today"], find_repeats=False)
+    if refused:  # the rest of such a row may only follow from its error value
+        muted = {number for number, _column, _reason in refused}
+        good = [row for row in good if row.number not in muted]
+        errors = sorted(refused + [e for e in errors if e[0] not in muted])
     text = "".join(map(_staged_line, good))
     return text, [(r.number, r.id_hash, r.data.id_number) for r in good], errors
 

@@ -30,7 +30,7 @@ from dangjian.members.rollups import refresh_member_counts
 from dangjian.members.signals import members_created
 from dangjian.members.validation import MemberData, member_errors
 from dangjian.orgs.choices import BRANCH_TYPES
-from dangjian.orgs.sheet import org_directory, org_refs
+from dangjian.orgs.sheet import missing_org, org_directory, org_refs
 
 SHEET = "党员"
 COLUMNS = (
@@ -152,7 +152,7 @@ def check_rows(
         except BusinessError as exc:
             errors.append((row.number, "所在组织编码", exc.message))
             continue
-        if reason := _placement_error(directory.get(org_code), org_code):
+        if reason := _placement_error(directory, org_code):
             errors.append((row.number, "所在组织编码", reason))
             continue
         if data is None:
@@ -165,10 +165,11 @@ def check_rows(
     return good, errors
 
 
-def _placement_error(info, org_code: str) -> str | None:
+def _placement_error(directory: dict, org_code: str) -> str | None:
     """Why a member cannot be placed in the organization `org_code` (None when they can)."""
+    info = directory.get(org_code)
     if info is None or not info.in_scope:
-        return f"所在组织编码 {org_code} 不存在"
+        return missing_org(directory, "所在组织编码", org_code)
     if not info.is_active:
         return f"组织 {org_code} 已撤销，不能编入党员"
     if info.org_type not in BRANCH_TYPES:

@@ -71,7 +71,7 @@ def clean_phone(value: object) -> str:
     if isinstance(value, float) and value.is_integer():
         value = str(int(value))
     text = as_text(value, "手机号", required=False, max_length=20)
-    text = fold_width(text).replace(" ", "").replace("-", "")
+    text = "".join(fold_width(text).split()).replace("-", "").removeprefix("'")
     if text.startswith("+86"):
         text = text[3:]
     if text and not _PHONE.match(text):
@@ -119,6 +119,14 @@ def clean_posts(value: object) -> tuple[str, ...]:
     return tuple(sorted(set(posts), key=POST_ORDER.get))
 
 
+def clean_gender(value: object) -> str:
+    """男 or 女 (also accepts 男性 / 女性)."""
+    text = as_text(value, "性别", max_length=50)
+    if text in ("男性", "女性"):
+        return text[0]
+    return as_choice(text, "性别", GENDERS)
+
+
 def clean_member_type(value: object) -> str:
     """正式 or 预备 (also accepts 正式党员 / 预备党员)."""
     text = as_choice(value, "党员类型", MEMBER_TYPES)
@@ -129,7 +137,7 @@ def clean_member_type(value: object) -> str:
 _COLUMN_RULES = (
     ("身份证号", clean_id_number),
     ("姓名", functools.partial(as_text, label="姓名", max_length=50)),
-    ("性别", functools.partial(as_choice, label="性别", choices=GENDERS)),
+    ("性别", clean_gender),
     ("出生日期", functools.partial(as_date, label="出生日期")),
     ("入党日期", functools.partial(as_date, label="入党日期")),
     ("党员类型", clean_member_type),

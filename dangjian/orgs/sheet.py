@@ -99,13 +99,34 @@ class OrgInfo:
     in_scope: bool
 
 
+class OrgDirectory(dict):
+    """OrgInfo by code, as the organizations will be after this import; `refused`: the row of
+    the 组织 sheet of each code whose own row was refused, so that the rows placed in it are
+    told where the problem is."""
+
+    def __init__(self, *args, refused: dict[str, int] | None = None):
+        super().__init__(*args)
+        self.refused = refused or {}
+
+
+def missing_org(directory: dict, label: str, code: str) -> str:
+    """Why `code` (in the column `label`) names no organization: its row of the 组织 sheet was
+    refused, or there is none."""
+    row = getattr(directory, "refused", {}).get(code)
+    if row is not None:
+        return f"{label} {code} 对应“组织”表第{row}行，该行有错，请先改正该行"
+    return f"{label} {code} 不存在"
+
+
 @dataclass
 class OrgPlan:
-    """The validated 组织 sheet: rows by code and the tree as it will be."""
+    """The validated 组织 sheet: rows by code and the tree as it will be; `refused`: the first
+    row of each code whose row was refused."""
 
     rows: dict[str, OrgRow] = field(default_factory=dict)
     existing: dict[str, ExistingOrg] = field(default_factory=dict)
     final_parent: dict[str, str] = field(default_factory=dict)
+    refused: dict[str, int] = field(default_factory=dict)
 
 
 def load_existing() -> dict[str, ExistingOrg]:
@@ -159,15 +180,24 @@ def org_directory(ctx: ImportContext) -> dict[str, OrgInfo]:
         return ctx.state["org_directory"]
     plan: OrgPlan | None = ctx.state.get(SHEET)
     existing = plan.existing if plan else load_existing()
-    directory = {
-        code: OrgInfo(org.org_type, org.is_active, _in_scope(org.path, ctx))
-        for code, org in existing.items()
-    }
+    directory = OrgDirectory(
+        (
+            (code, OrgInfo(org.org_type, org.is_active, _in_scope(org.path, ctx)))
+            for code, org in existing.items()
+        ),
+        refused=plan.refused if plan else None,
+    )
     if plan:
         for code, row in plan.rows.items():
             directory[code] = OrgInfo(row.org_type, True, True)
     ctx.state["org_directory"] = directory
     return directory
+
+
+def _rotated(loop: list[str], first: str) -> list[str]:
+    """The codes of a loop starting from `first`."""
+    start = loop.index(first)
+    return loop[start:] + loop[:start]
 
 
 class OrganizationSheet(SheetImporter):
@@ -195,7 +225,11 @@ class OrganizationSheet(SheetImporter):
 
     # --- validation -------------------------------------------------------------------------
 
-    def _parse(self, rows: list[SourceRow], ctx: ImportContext) -> dict[str, OrgRow]:
+    def _parse(
+        self, rows: list[SourceRow], ctx: ImportContext, refused: dict[str, int]
+    ) -> dict[str, OrgRow]:
+        """The rows that pass every rule of one row, by code; the codes of the others go to
+        `refused`, with their row."""
         categories = dict(Category.objects.values_list("name", "id"))
         parsed: dict[str, OrgRow] = {}
         for row in rows:
@@ -231,6 +265,8 @@ class OrganizationSheet(SheetImporter):
                 )
                 continue
             if failed or not code:
+                if code:
+                    refused.setdefault(code, row.number)
                 continue
             parsed[code] = OrgRow(
                 row.number,
@@ -245,9 +281,10 @@ class OrganizationSheet(SheetImporter):
         return parsed
 
     def validate(self, rows: list[SourceRow], ctx: ImportContext) -> None:
-        parsed = self._parse(rows, ctx)
+        refused: dict[str, int] = {}
+        parsed = self._parse(rows, ctx, refused)
         existing = load_existing()
-        plan = OrgPlan(rows=parsed, existing=existing)
+        plan = OrgPlan(rows=parsed, existing=existing, refused=refused)
         plan.final_parent = {code: org.parent_code for code, org in existing.items()}
         plan.final_parent.update({code: row.parent_code for code, row in parsed.items()})
         final_type = {code: org.org_type for code, org in existing.items()}
@@ -288,7 +325,8 @@ class OrganizationSheet(SheetImporter):
                         "上级组织编码",
                         "上级组织编码不能为空（根组织已存在，一个辖区只有一个根组织）",
                     )
-                new_roots.append(row)
+                else:
+                    new_roots.append(row)
                 continue
             if parent == code:
                 ctx.error(SHEET, row.number, "上级组织编码", "上级组织不能是组织自己")
@@ -316,19 +354,30 @@ class OrganizationSheet(SheetImporter):
             )
 
     def _check_cycles(self, plan: OrgPlan, ctx: ImportContext) -> None:
+        """Each row whose organization would be its own ancestor, with the loop; the rows
+        under a loop are not named (they are right once the loop is broken)."""
         reaches_root: set[str] = set()
+        on_or_under_loop: set[str] = set()
         for code, row in plan.rows.items():
             if row.parent_code == code:
                 continue  # reported as its own parent already
             trail, current = [], code
             while current and current not in reaches_root:
+                if current in on_or_under_loop:
+                    on_or_under_loop.update(trail)
+                    break
                 if current in trail:
-                    ctx.error(
-                        SHEET,
-                        row.number,
-                        "上级组织编码",
-                        "上级关系形成循环：" + " → ".join([*trail, current]),
-                    )
+                    loop = trail[trail.index(current) :]
+                    for member in loop:
+                        if member in plan.rows:
+                            ctx.error(
+                                SHEET,
+                                plan.rows[member].number,
+                                "上级组织编码",
+                                "上级关系形成循环："
+                                + " → ".join([*_rotated(loop, member), member]),
+                            )
+                    on_or_under_loop.update(trail)
                     break
                 trail.append(current)
                 current = plan.final_parent.get(current, "")
