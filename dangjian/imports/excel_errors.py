@@ -31,14 +31,14 @@ def error_message(column: str, shown: str) -> str:
     return f"{column}是 Excel 的错误值 {shown}（公式未能算出结果），请改为实际的值"
 
 
-def take_error_words(rows) -> list[tuple[int, str, str]]:
+def take_error_values(rows) -> list[tuple[int, str, str]]:
     """(row, column, reason) of each value of `rows` (SourceRows) that is an Excel error
-    value written as text, as a CSV file saved from Excel holds it; such values are made
-    empty (None), as a workbook's reader reads them."""
+    value as Excel shows it (a CSV file saved from Excel holds it so; a workbook's error
+    cells are read so, `sources.read_xlsx`); such values are made empty (None)."""
     found = []
     for row in rows:
         for column, value in row.values.items():
-            if value is not None and value.strip() in EXCEL_ERRORS:
+            if type(value) is str and value.strip() in EXCEL_ERRORS:
                 found.append((row.number, column, error_message(column, value.strip())))
                 row.values[column] = None
     return found

@@ -22,7 +22,7 @@ from dangjian.core.bulk import lock_for_sequence
 from dangjian.core.errors import BusinessError
 from dangjian.core.signals import results_changed
 from dangjian.imports import references, staging
-from dangjian.imports.excel_errors import error_message
+from dangjian.imports.excel_errors import take_error_values
 from dangjian.imports.models import ImportRun
 from dangjian.imports.read_ahead import ReadAhead
 from dangjian.imports.registry import (
@@ -105,26 +105,13 @@ def _rows_for(
         values = {c: cells[i] for c, i in positions.items()}
         if not is_blank(values.values()):
             rows.append(SourceRow(number, values))
-    if sheet.error_cells:
-        _report_error_cells(sheet, header, rows, ctx)
+    if sheet.may_hold_error_values:
+        refused = take_error_values(rows)
+        for number, column, reason in refused:
+            ctx.error(sheet.name, number, column, reason)
+        for number in {number for number, _column, _reason in refused}:
+            ctx.mute(sheet.name, number)
     return rows
-
-
-def _report_error_cells(
-    sheet: SheetData, header: list[str], rows: list[SourceRow], ctx: ImportContext
-) -> None:
-    by_number = {row.number: row for row in rows}
-    reported = set()
-    for number, index, shown in sheet.error_cells:
-        row = by_number.get(number)
-        column = header[index] if index < len(header) else None
-        if row is None or column not in row.values:
-            continue
-        ctx.error(sheet.name, number, column, error_message(column, shown))
-        row.values[column] = None
-        reported.add(number)
-    for number in reported:
-        ctx.mute(sheet.name, number)
 
 
 def _ignored_sheet(name: str) -> str:

@@ -14,7 +14,7 @@ from typing import Any
 from python_calamine import CalamineWorkbook
 
 from dangjian.core.errors import BusinessError
-from dangjian.imports.excel_errors import EXCEL_ERRORS, error_cells
+from dangjian.imports.excel_errors import error_cells
 
 
 @dataclass
@@ -22,15 +22,15 @@ class SheetData:
     """Header and data rows of one sheet, with the sheet's own row numbers; `broken` is
     (row, reason) when the file cannot be read as a table (its rows are then left out);
     `may_have_title`: a workbook's sheet, whose header may sit under a title (a CSV file's
-    header is its first line, as the streamed reader takes it); `error_cells`: (row, column
-    index, value shown) of the cells holding an Excel error value (#N/A)."""
+    header is its first line, as the streamed reader takes it); `may_hold_error_values`:
+    some cell may hold an Excel error value (#N/A), written as Excel shows it."""
 
     name: str
     header: list[str]
     rows: list[tuple[int, list[Any]]] = field(default_factory=list)
     broken: tuple[int, str] | None = None
     may_have_title: bool = False
-    error_cells: list[tuple[int, int, str]] = field(default_factory=list)
+    may_hold_error_values: bool = False
 
 
 UTF8 = "utf-8-sig"  # a byte-order mark, as Excel writes "CSV UTF-8", is left out
@@ -99,9 +99,8 @@ def read_xlsx(path: Path) -> list[SheetData]:
             sheets.append(SheetData(name.strip(), []))
             continue
         _fill_merged(table, merged)
-        shown_errors = _mark_errors(table, errors.get(name, ()))
         data = SheetData(name.strip(), clean_header(list(table[0])), may_have_title=True)
-        data.error_cells = shown_errors
+        data.may_hold_error_values = _show_errors(table, errors.get(name, ()))
         for index, cells in enumerate(table[1:], start=2):
             if not is_blank(cells):
                 data.rows.append((index, [None if c == "" else c for c in cells]))
@@ -121,26 +120,13 @@ def _fill_merged(table: list[list[Any]], merged) -> None:
                 row[column] = value
 
 
-def _mark_errors(table: list[list[Any]], cells) -> list[tuple[int, int, str]]:
-    """The error cells (row, column, shown; 0-based) that lie in `table`, shown in it as
-    Excel shows them, as (row number, column index, shown)."""
-    marked = []
+def _show_errors(table: list[list[Any]], cells) -> bool:
+    """The error cells (row, column, shown; 0-based), which the reader left empty, holding
+    what Excel shows in them; whether there were any."""
     for row, column, shown in cells:
         if row < len(table) and column < len(table[row]):
             table[row][column] = shown
-            marked.append((row + 1, column, shown))
-    return marked
-
-
-def _error_words(rows: list[tuple[int, list[Any]]]) -> list[tuple[int, int, str]]:
-    """Cells of CSV rows holding an Excel error value as text (#N/A, as Excel saves a failed
-    formula), as (row number, column index, text)."""
-    return [
-        (number, index, cell.strip())
-        for number, cells in rows
-        for index, cell in enumerate(cells)
-        if cell is not None and cell.strip() in EXCEL_ERRORS
-    ]
+    return bool(cells)
 
 
 def read_csv_dir(directory: Path, skip: frozenset[str] = frozenset()) -> list[SheetData]:
@@ -162,8 +148,7 @@ def read_csv_dir(directory: Path, skip: frozenset[str] = frozenset()) -> list[Sh
                     for index, cells in enumerate(reader, start=2):
                         if not is_blank(cells):
                             data.rows.append((index, [c or None for c in cells]))
-                    if b"#" in marks:
-                        data.error_cells = _error_words(data.rows)
+                    data.may_hold_error_values = b"#" in marks
         except UnicodeDecodeError:
             raise BusinessError(not_utf8(path)) from None
         sheets.append(data)

@@ -410,7 +410,7 @@ class RawChunk:
 
     positions: dict[str, int]
     rows: list[tuple[int, list[str]]]
-    may_hold_error_words: bool = False  # the file holds a "#" (of #N/A …) somewhere
+    may_hold_error_values: bool = False  # the file holds a "#" (of #N/A …) somewhere
 
     def source_rows(self) -> list[SourceRow]:
         """The rows as the row-by-row reader gives them (empty cells None)."""

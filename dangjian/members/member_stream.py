@@ -31,7 +31,7 @@ from dangjian.core import pii
 from dangjian.core.bulk import copy_text_line, indexes_built_after, text_array, to_json
 from dangjian.core.idcard import mask_id_number, mask_phone
 from dangjian.imports import staging as st
-from dangjian.imports.excel_errors import take_error_words
+from dangjian.imports.excel_errors import take_error_values
 from dangjian.imports.parallel import map_in_order, worker_count
 from dangjian.imports.registry import ImportContext, SheetResult
 from dangjian.imports.streaming import StreamingSheet
@@ -337,7 +337,7 @@ def _check_chunk(chunk: st.RawChunk) -> tuple[str, list[tuple[int, str, str]], l
     lines for the staging table, (row number, ID hash, ID number) of each, and the problems
     as (row, column, reason)."""
     rows = chunk.source_rows()
-    refused = take_error_words(rows) if chunk.may_hold_error_words else []
+    refused = take_error_values(rows) if chunk.may_hold_error_values else []
     good, errors = check_rows(rows, _CHECKING["directory"], _CHECKING["today"], find_repeats=False)
     if refused:  # the rest of such a row may only follow from its error value
         muted = {number for number, _column, _reason in refused}
