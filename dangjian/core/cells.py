@@ -33,6 +33,20 @@ def fold_width(text: str) -> str:
     return text if text.isascii() else text.translate(_HALF_WIDTH)  # isascii: a flag read
 
 
+# Characters that show as nothing, pasted with a number from a web page or a chat.
+_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff"))
+
+
+def compact_number(text: str) -> str:
+    """A number typed by a person (an ID number, a phone) as its characters only: spaces of
+    any kind (a non-breaking one too) and invisible characters left out, full-width digits
+    made half-width, and the apostrophe typed before it to keep it text ('5323…) dropped."""
+    text = "".join(fold_width(text).split())
+    if not text.isascii():
+        text = text.translate(_INVISIBLE)
+    return text.removeprefix("'")
+
+
 def plain_text(text: str, label: str, field: str | None = None) -> str:
     """`text` with Word's line and page breaks as line breaks; refused when it holds another
     control character (but tab and line breaks)."""

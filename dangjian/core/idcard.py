@@ -12,7 +12,7 @@ import operator
 import re
 from dataclasses import dataclass
 
-from dangjian.core.cells import fold_width
+from dangjian.core.cells import compact_number
 
 _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _CHECK_CHARS = "10X98765432"
@@ -41,18 +41,10 @@ def check_digit(first17: str) -> str:
     return _CHECK_CHARS[total % 11]
 
 
-# Characters that show as nothing, pasted with a number from a web page or a chat.
-_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff"))
-
-
 def normalize(raw: object) -> str:
-    """Leave out spaces of any kind (a non-breaking one too) and invisible characters, make
-    full-width digits half-width, drop the apostrophe typed before a number to keep it text
-    ('5323…) and upper-case a trailing x, as people type it."""
-    text = "".join(fold_width(str(raw if raw is not None else "")).split())
-    if not text.isascii():
-        text = text.translate(_INVISIBLE)
-    return text.removeprefix("'").upper()
+    """The number as `cells.compact_number` reads it, a trailing x upper-cased, as people
+    type it."""
+    return compact_number(str(raw if raw is not None else "")).upper()
 
 
 def whole_id_number(text: str) -> str | None:

@@ -11,7 +11,7 @@ import functools
 import re
 from dataclasses import dataclass
 
-from dangjian.core.cells import as_choice, as_date, as_text, fold_width
+from dangjian.core.cells import as_choice, as_date, as_text, compact_number
 from dangjian.core.errors import BusinessError
 from dangjian.core.idcard import IdCard, IdCardError, parse_id_number
 from dangjian.core.periods import add_years
@@ -71,7 +71,7 @@ def clean_phone(value: object) -> str:
     if isinstance(value, float) and value.is_integer():
         value = str(int(value))
     text = as_text(value, "手机号", required=False, max_length=20)
-    text = "".join(fold_width(text).split()).replace("-", "").removeprefix("'")
+    text = compact_number(text).replace("-", "")
     if text.startswith("+86"):
         text = text[3:]
     if text and not _PHONE.match(text):

@@ -138,7 +138,7 @@ def test_id_numbers_and_phones_with_invisible_characters_are_read(tmp_path):
     members[0][0] = members[0][0][:6] + "\u00a0" + members[0][0][6:]  # a non-breaking space
     members[1][0] = "'" + members[1][0]  # the apostrophe that keeps a number as text
     members[2][0] = "\u200b" + members[2][0]  # a zero-width space pasted from a chat
-    members[2][8] = "139\u00a00000\u00a00002"
+    members[2][8] = "\u200b139\u00a00000\u00a00002"
     outcome = run_import(write_csv_dir(tmp_path / "csv", ORGS, members))
     assert outcome.ok, outcome.issues
     wanted = {pii.lookup_hash(parse_id_number(member_row(i)[0]).number) for i in range(3)}
