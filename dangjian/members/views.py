@@ -23,6 +23,7 @@ from dangjian.core.views import (
 from dangjian.members import exports, services, terms
 from dangjian.members.choices import Post
 from dangjian.members.forms import MemberForm, NewMemberForm, TransferForm
+from dangjian.members.list_table import table_rows
 from dangjian.members.models import Member
 from dangjian.members.selectors import TYPE_CHOICES, MemberFilters, list_members, page_rows
 from dangjian.members.validation import FIELD_OF_COLUMN
@@ -39,6 +40,7 @@ def member_list(request):
     context = {
         "nav": "members",
         "page": page,
+        "rows": table_rows(page.object_list),
         "filters": filters,
         "query": query_without_page(request),
         "member_types": TYPE_CHOICES,

@@ -77,3 +77,21 @@ def test_a_whole_id_number_finds_its_member_on_the_page_and_in_the_api(client, t
     assert [r["name"] for r in results] == ["王党员"]
     page = client.get(reverse("members:list"), {"q": "赵"}).content.decode()
     assert "赵党员" in page and "王党员" not in page
+
+
+def test_list_rows_escape_what_people_typed(client, tree, officer):
+    # A name and an organization name are typed by people: they are printed as text.
+    tree.a1.name = '第一支部<b onmouseover="x()">&'
+    tree.a1.save(update_fields=["name"])
+    services.add_member(None, MemberDataFactory(name="<script>x()</script>王"), tree.a1)
+    client_for(client, officer)
+    page = client.get(reverse("members:list")).content.decode()
+    assert "&lt;script&gt;x()&lt;/script&gt;王" in page and "<script>x()" not in page
+    assert "第一支部&lt;b onmouseover=&quot;x()&quot;&gt;&amp;" in page
+    assert "<b onmouseover" not in page
+
+
+def test_a_list_with_no_member_says_so(client, tree, officer):
+    client_for(client, officer)
+    page = client.get(reverse("members:list"), {"q": "没有这个人"}).content.decode()
+    assert '<td colspan="9" class="text-muted">没有符合条件的党员</td>' in page
