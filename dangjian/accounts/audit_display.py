@@ -7,11 +7,13 @@ the order a person reads them in is made here."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from html import escape
 
-from django.utils.html import format_html_join
-from django.utils.safestring import SafeString
+from django.utils import timezone
+from django.utils.safestring import SafeString, mark_safe
 
 from dangjian.accounts.choices import Action
+from dangjian.core.html_rows import html_rows
 from dangjian.imports.registry import SheetResult, get_sheet, registered_sheets
 
 EMPTY = "（空）"
@@ -107,10 +109,40 @@ def value_cells(entry) -> tuple[SafeString, SafeString]:
     slower than the rest of the page."""
     fields = field_changes(entry)
     return (
-        format_html_join(
-            "", "{}：{}<br>", ((f.field, shown(f.before)) for f in fields if f.has_before)
-        ),
-        format_html_join(
-            "", "{}：{}<br>", ((f.field, shown(f.after)) for f in fields if f.has_after)
-        ),
+        _lines((f.field, f.before) for f in fields if f.has_before),
+        _lines((f.field, f.after) for f in fields if f.has_after),
     )
+
+
+def _lines(values) -> SafeString:
+    """“字段：值<br>” for each (field, value), escaped."""
+    return mark_safe("".join(f"{escape(field)}：{escape(shown(v))}<br>" for field, v in values))
+
+
+_ROW = (
+    '<tr><td class="text-nowrap">{at}</td><td class="audit-actor">{actor}</td>'
+    '<td class="text-nowrap">{action}</td><td class="audit-object">{object}</td>\n'
+    '<td class="small audit-values" data-label="变更前">{before}</td>\n'
+    '<td class="small audit-values" data-label="变更后">{after}</td></tr>\n'
+)
+_NO_ENTRIES = '<tr><td colspan="6" class="text-muted">暂无记录</td></tr>'
+
+
+def table_rows(entries) -> SafeString:
+    """The body of the audit page's table: each entry's time (local), actor, action, object
+    and its 变更前 and 变更后 cells (`value_cells`), escaped (`core.html_rows`). The table's
+    head is in `accounts/audit.html`: a column added there is added to `_ROW` too."""
+    rows = []
+    for entry in entries:
+        before, after = value_cells(entry)
+        rows.append(
+            {
+                "at": f"{timezone.localtime(entry.at):%Y-%m-%d %H:%M:%S}",
+                "actor": entry.actor_label,
+                "action": entry.action_label,
+                "object": f"{entry.object_type} {entry.object_repr}",
+                "before": before,
+                "after": after,
+            }
+        )
+    return html_rows(_ROW, rows, _NO_ENTRIES)

@@ -19,8 +19,7 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_safe
 
-from dangjian.accounts import lockout, second_factor, services, signin
-from dangjian.accounts.audit_display import value_cells
+from dangjian.accounts import audit_display, lockout, second_factor, services, signin
 from dangjian.accounts.audit_filters import AuditFilters
 from dangjian.accounts.choices import AUDITED_OBJECTS, Action
 from dangjian.accounts.middleware import sign_in_step_exempt, sign_in_step_view
@@ -284,12 +283,10 @@ def audit_log(request):
     filters = AuditFilters.from_params(request.GET)
     entries = filters.apply(AuditEntry.objects.visible_to(request.user))
     page = paginate(request, entries.order_by("-id"), cap=AUDIT_PAGE_CAP)
-    page.object_list = list(page.object_list)
-    for entry in page.object_list:
-        entry.before_cell, entry.after_cell = value_cells(entry)
     context = {
         "nav": "audit",
         "page": page,
+        "rows": audit_display.table_rows(page.object_list),
         "query": query_without_page(request),
         "actions": Action.LABELS.items(),
         "object_types": AUDITED_OBJECTS,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from conftest import client_for
 from dangjian.accounts.audit_display import FieldChange, change_lines, field_changes, shown
@@ -76,6 +77,24 @@ def test_member_page_and_audit_page_show_old_and_new(client, tree, members, offi
     assert f"姓名：{old_name} → 新名字" in page
     audit = signed_in.get(reverse("audit") + "?type=党员&action=update").content.decode()
     assert f"姓名：{old_name}<br>" in audit and "姓名：新名字<br>" in audit
+
+
+def test_the_audit_page_prints_what_people_typed_as_text_at_local_time(
+    client, tree, members, officer
+):
+    member = members.a1[1]
+    _rename(member, '<img src=x onerror="y()">&王')
+    entry = AuditEntry.objects.filter(object_id=member.pk, action="update").get()
+    audit = client_for(client, officer).get(reverse("audit") + "?type=党员").content.decode()
+    escaped = "&lt;img src=x onerror=&quot;y()&quot;&gt;&amp;王"
+    assert f"姓名：{escaped}<br>" in audit and "<img src=x" not in audit
+    row = audit[audit.rindex("<tr>", 0, audit.index(f"党员 {escaped}")) :].split("</tr>")[0]
+    assert f"<td class=\"text-nowrap\">{timezone.localtime(entry.at):%Y-%m-%d %H:%M:%S}<" in row
+
+
+def test_an_empty_audit_page_says_so(client, officer):
+    audit = client_for(client, officer).get(reverse("audit") + "?who=没有这个人").content.decode()
+    assert '<td colspan="6" class="text-muted">暂无记录</td>' in audit
 
 
 def test_a_run_lists_its_total_first_then_its_parts():

@@ -2,7 +2,7 @@
 
 from django import template
 
-from dangjian.core.paths import path_to
+from dangjian.core.paths import path_of, path_to
 
 register = template.Library()
 
@@ -33,3 +33,4 @@ def index(sequence, i):
 
 
 register.simple_tag(path_to, name="path_to")
+register.simple_tag(path_of, name="path")

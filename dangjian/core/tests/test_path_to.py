@@ -1,6 +1,7 @@
 from django.test import override_settings
 from django.urls import reverse, set_script_prefix
 
+from dangjian.core.paths import path_of
 from dangjian.core.templatetags.dj import path_to
 
 
@@ -16,5 +17,11 @@ def test_path_to_follows_the_script_prefix():
     try:
         assert path_to("orgs:detail", 7) == reverse("orgs:detail", args=[7])
         assert path_to("orgs:detail", 7).startswith("/dangjian/")
+        assert path_of("members:list") == "/dangjian/members/" == reverse("members:list")
     finally:
         set_script_prefix("/")
+
+
+def test_path_of_equals_reverse_for_the_menu_links():
+    for name in ("home", "members:list", "orgs:tree", "audit", "notices:badge", "logout"):
+        assert path_of(name) == reverse(name)
