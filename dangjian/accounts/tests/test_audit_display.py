@@ -89,7 +89,7 @@ def test_the_audit_page_prints_what_people_typed_as_text_at_local_time(
     escaped = "&lt;img src=x onerror=&quot;y()&quot;&gt;&amp;王"
     assert f"姓名：{escaped}<br>" in audit and "<img src=x" not in audit
     row = audit[audit.rindex("<tr>", 0, audit.index(f"党员 {escaped}")) :].split("</tr>")[0]
-    assert f"<td class=\"text-nowrap\">{timezone.localtime(entry.at):%Y-%m-%d %H:%M:%S}<" in row
+    assert f'<td class="text-nowrap">{timezone.localtime(entry.at):%Y-%m-%d %H:%M:%S}<' in row
 
 
 def test_an_empty_audit_page_says_so(client, officer):
