@@ -16,7 +16,7 @@ from dangjian.core.cells import compact_number
 
 _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _CHECK_CHARS = "10X98765432"
-_SHAPE = re.compile(r"^[1-9]\d{16}[\dX]$")
+_SHAPE = re.compile(r"^[1-9]\d{16}[\dX]$", re.ASCII)  # 0-9 only, not other scripts' digits
 
 MALE = "男"
 FEMALE = "女"
@@ -35,9 +35,15 @@ class IdCard:
     gender: str
 
 
+# The weighted sum of 17 ASCII digits' codes is the digits' own weighted sum plus this.
+_ZEROS = ord("0") * sum(_WEIGHTS)
+
+
 def check_digit(first17: str) -> str:
     """Return the GB 11643 check character for the first 17 digits."""
-    total = sum(map(operator.mul, map(int, first17), _WEIGHTS))
+    if len(first17) != 17 or not (first17.isascii() and first17.isdigit()):
+        raise ValueError(f"not 17 digits: {first17!r}")
+    total = sum(map(operator.mul, first17.encode(), _WEIGHTS)) - _ZEROS
     return _CHECK_CHARS[total % 11]
 
 
