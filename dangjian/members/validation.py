@@ -24,7 +24,7 @@ from dangjian.members.choices import (
     MemberType,
 )
 
-_PHONE = re.compile(r"^1[3-9]\d{9}$")
+_PHONE = re.compile(r"^1[3-9]\d{9}$", re.ASCII)  # 0-9 only
 GENDERS = tuple(Gender.values)
 MEMBER_TYPES = (*MemberType.values, "正式党员", "预备党员")
 

@@ -21,7 +21,7 @@ TARGET_CODE_LENGTH = 6
 TRACKING_CODE_LENGTH = 10  # 31^10 ≈ 8×10^14: not guessable, and it shows nothing personal
 
 _CODE = re.compile(r"^[A-Za-z0-9]{1,16}$")
-_MOBILE = re.compile(r"^1[3-9]\d{9}$")
+_MOBILE = re.compile(r"^1[3-9]\d{9}$", re.ASCII)  # 0-9 only
 _PHONE_NOISE = re.compile(r"[\s\-()（）]")
 _DEVICE = re.compile(r"^[A-Za-z0-9_\-.:]{1,64}$")
 

@@ -43,6 +43,7 @@ def test_phones_as_typed(typed):
     assert clean_phone(typed) == "13912345678"
 
 
-def test_a_short_phone_is_refused():
+@pytest.mark.parametrize("typed", ["1391234567", "13٩١٢٣٤٥٦٧٨"])  # short; another script's digits
+def test_a_phone_that_is_not_11_digits_0_to_9_is_refused(typed):
     with pytest.raises(BusinessError, match="不是有效的11位大陆手机号"):
-        clean_phone("1391234567")
+        clean_phone(typed)

@@ -367,7 +367,15 @@ def test_mainland_mobile_numbers():
     assert codes.clean_mobile("+86 199 1234 5678") == "19912345678"
     assert codes.clean_mobile("0086-15012345678") == "15012345678"
     assert codes.clean_mobile("（138）1234-5678") == "13812345678"
-    for bad in ("12345678901", "1381234567", "021-12345678", "86138123456789", "", "一三八"):
+    for bad in (
+        "12345678901",
+        "1381234567",
+        "021-12345678",
+        "86138123456789",
+        "",
+        "一三八",
+        "13٨١٢٣٤٥٦٧٨",  # digits of another script
+    ):
         assert codes.clean_mobile(bad) is None, bad
     assert codes.mask_mobile("13812345678") == "138****5678"
 
