@@ -28,7 +28,7 @@ from django.utils import timezone
 
 from dangjian.accounts import audit
 from dangjian.core import pii
-from dangjian.core.bulk import copy_text_line, indexes_built_after, text_array, to_json
+from dangjian.core.bulk import copy_text_line, indexes_built_after, text_array
 from dangjian.core.idcard import mask_id_number, mask_phone
 from dangjian.imports import staging as st
 from dangjian.imports.excel_errors import take_error_values
@@ -50,6 +50,7 @@ from dangjian.members.sheet import (
     check_rows,
     load_existing,
     member_snapshot,
+    snapshot_json,
 )
 from dangjian.members.signals import members_created
 from dangjian.members.validation import MemberData
@@ -381,7 +382,7 @@ def _staged_line(row: MemberRow) -> str:
             phone_masked,
             "f",  # existing: found on the register later, by the main process
             d.id_number,
-            to_json(after),
+            snapshot_json(after),
             d.phone,  # compared with a registered member's (their ciphertexts never match)
         )
     )

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from dangjian.accounts import audit
 from dangjian.core import pii
-from dangjian.core.bulk import delete_ids, insert_rows, to_json, update_rows
+from dangjian.core.bulk import delete_ids, insert_rows, text_record_json, update_rows
 from dangjian.core.cells import as_text
 from dangjian.core.errors import BusinessError
 from dangjian.core.idcard import mask_id_number, mask_phone
@@ -395,7 +395,7 @@ class MemberSheet(SheetImporter):
                         new_ids[r.id_hash],
                         r.data.name,
                         org_paths[org_ids[r.org_code]],
-                        to_json(row_snapshot(r)),
+                        snapshot_json(row_snapshot(r)),
                     )
                     for r in new_rows
                 ),
@@ -515,15 +515,21 @@ def row_snapshot(row: MemberRow) -> dict:
 def member_snapshot(
     id_masked, name, gender, birth_date, join_date, member_type, org_code, posts, phone_masked
 ) -> dict:
-    """A member as the audit log shows it after a change (personal data masked)."""
-    return {
-        "身份证号": id_masked,
-        "姓名": name,
-        "性别": gender,
-        "出生日期": birth_date.isoformat(),
-        "入党日期": join_date.isoformat(),
-        "党员类型": member_type,
-        "所在组织编码": org_code,
-        "党内职务": "、".join(posts),
-        "手机号": phone_masked,
-    }
+    """A member as the audit log shows it after a change (personal data masked): the
+    sheet's columns."""
+    values = (
+        id_masked,
+        name,
+        gender,
+        birth_date.isoformat(),
+        join_date.isoformat(),
+        member_type,
+        org_code,
+        "、".join(posts),
+        phone_masked,
+    )
+    return dict(zip(COLUMNS, values, strict=True))
+
+
+# `to_json` of a `member_snapshot`, made for each member an import creates.
+snapshot_json = text_record_json(COLUMNS)

@@ -6,6 +6,8 @@ from __future__ import annotations
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from hypothesis import given
+from hypothesis import strategies as st
 
 from dangjian.core import bulk
 from dangjian.members.choices import Post
@@ -40,3 +42,15 @@ def test_update_rows_writes_every_row_given(tree, monkeypatch, threshold):
     assert bulk.update_rows(PostTally, ["own"], [(i, 3) for i in ids[1:]]) == len(ids) - 1
     assert PostTally.objects.get(pk=untouched).own == untouched % 7
     assert set(PostTally.objects.exclude(pk=untouched).values_list("own", flat=True)) == {3}
+
+
+_KEYS = ("身份证号", "姓名", "党内职务", "b", "a\"\\")
+
+
+@given(
+    st.fixed_dictionaries({key: st.text() for key in _KEYS})
+    | st.dictionaries(st.sampled_from(_KEYS), st.text() | st.none() | st.integers())
+)
+def test_a_text_record_is_written_as_to_json_writes_it(record):
+    # any text (quotes, backslashes, control characters, any script), or another record
+    assert bulk.text_record_json(_KEYS)(record) == bulk.to_json(record)
