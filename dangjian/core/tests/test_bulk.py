@@ -44,7 +44,7 @@ def test_update_rows_writes_every_row_given(tree, monkeypatch, threshold):
     assert set(PostTally.objects.exclude(pk=untouched).values_list("own", flat=True)) == {3}
 
 
-_KEYS = ("身份证号", "姓名", "党内职务", "b", "a\"\\")
+_KEYS = ("身份证号", "姓名", "党内职务", "b", 'a"\\')
 
 
 @given(
