@@ -17,6 +17,7 @@ import hmac
 import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from json.encoder import encode_basestring
 from typing import Any
 
 from django.conf import settings
@@ -253,7 +254,7 @@ class _Chain:
             pk, text = str(pk), text[:200]
             content = (
                 head
-                + ", ".join((_json_value(pk), _json_value(text), _json_value(org_path)))
+                + ", ".join(map(encode_basestring, (pk, text, org_path)))  # texts: as _json_value
                 + "]\x1fnull\x1f"
                 + after
             )

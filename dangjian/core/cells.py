@@ -159,6 +159,8 @@ def as_choice(value: object, label: str, choices: Collection[str]) -> str:
     """One of a fixed set of values, returned as the set spells it: a value that differs only
     in full- or half-width signs or in spaces (县（市区） for 县(市区)) is that choice. The error
     lists the choices in the order given."""
+    if value and type(value) is str and value in choices:  # as typed: nearly every cell
+        return value
     text = as_text(value, label, max_length=50)
     if text in choices:
         return text

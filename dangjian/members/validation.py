@@ -68,6 +68,8 @@ def clean_id_number(value: object) -> IdCard:
 
 def clean_phone(value: object) -> str:
     """An optional 11-digit mainland mobile number."""
+    if type(value) is str and _PHONE.match(value):  # as typed: nearly every cell
+        return value
     if isinstance(value, float) and value.is_integer():
         value = str(int(value))
     text = as_text(value, "手机号", required=False, max_length=20)
@@ -121,6 +123,8 @@ def clean_posts(value: object) -> tuple[str, ...]:
 
 def clean_gender(value: object) -> str:
     """男 or 女 (also accepts 男性 / 女性)."""
+    if value in GENDERS:  # as typed: nearly every cell
+        return value
     text = as_text(value, "性别", max_length=50)
     if text in ("男性", "女性"):
         return text[0]
