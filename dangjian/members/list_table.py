@@ -27,6 +27,7 @@ EMPTY = '<tr><td colspan="9" class="text-muted">没有符合条件的党员</td>
 def table_rows(rows: list[dict]) -> SafeString:
     """The `<tr>`s of `rows` (`selectors.page_rows`), every text escaped; the empty-list
     row when there are none."""
-    for row in rows:
-        row["member_type"] = _PROBATIONARY if row["probationary"] else _FULL
-    return html_rows(_ROW, rows, EMPTY)
+    shown = (
+        {**row, "member_type": _PROBATIONARY if row["probationary"] else _FULL} for row in rows
+    )
+    return html_rows(_ROW, shown, EMPTY)
