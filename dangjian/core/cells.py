@@ -41,6 +41,8 @@ def compact_number(text: str) -> str:
     """A number typed by a person (an ID number, a phone) as its characters only: spaces of
     any kind (a non-breaking one too) and invisible characters left out, full-width digits
     made half-width, and the apostrophe typed before it to keep it text ('5323…) dropped."""
+    if text.isascii() and text.isalnum():  # letters and digits only: as nearly all are typed
+        return text
     text = "".join(fold_width(text).split())
     if not text.isascii():
         text = text.translate(_INVISIBLE)

@@ -50,8 +50,6 @@ def check_digit(first17: str) -> str:
 def normalize(raw: object) -> str:
     """The number as `cells.compact_number` reads it, a trailing x upper-cased, as people
     type it."""
-    if type(raw) is str and raw.isascii() and raw.isalnum():  # as typed: nearly every cell
-        return raw.upper()
     return compact_number(str(raw if raw is not None else "")).upper()
 
 
