@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import suppress
 from pathlib import Path
 from typing import BinaryIO
 
@@ -12,6 +13,7 @@ from openpyxl.styles import Font, PatternFill
 from dangjian.accounts import audit
 from dangjian.accounts.roles import Perm
 from dangjian.core.excel import cells
+from dangjian.core.snapshot import read_snapshot
 from dangjian.imports.registry import registered_sheets
 
 HEADER_FONT = Font(bold=True, color="FFFFFF")
@@ -30,17 +32,23 @@ def export_workbook(
     reveal = user is None or user.can(Perm.REVEAL_PII)
     workbook = Workbook(write_only=True)
     counts: dict[str, int] = {}
+    try:
+        with read_snapshot():  # every sheet from one state, without holding writers back
+            for importer in registered_sheets():
+                if sheets and importer.sheet not in sheets:
+                    continue
+                sheet = workbook.create_sheet(importer.sheet)
+                sheet.append(list(importer.columns))
+                count = 0
+                viewer = user if user is not None else _Everything()
+                for row in importer.export_rows(viewer, reveal):
+                    sheet.append(cells(sheet, row))
+                    count += 1
+                counts[importer.sheet] = count
+    except BaseException:
+        _discard(workbook)
+        raise
     with transaction.atomic():
-        for importer in registered_sheets():
-            if sheets and importer.sheet not in sheets:
-                continue
-            sheet = workbook.create_sheet(importer.sheet)
-            sheet.append(list(importer.columns))
-            count = 0
-            for row in importer.export_rows(user if user is not None else _Everything(), reveal):
-                sheet.append(cells(sheet, row))
-                count += 1
-            counts[importer.sheet] = count
         audit.record_export(
             user,
             "工作簿",
@@ -49,6 +57,14 @@ def export_workbook(
         )
     workbook.save(target)
     return counts
+
+
+def _discard(workbook: Workbook) -> None:
+    """Close the sheets of a workbook that will not be saved, so that their writers do not
+    complain later, while being collected, about files already gone."""
+    for sheet in workbook.worksheets:
+        with suppress(Exception):
+            sheet.close()
 
 
 class _Everything:

@@ -10,6 +10,7 @@ from dangjian.accounts import audit
 from dangjian.core.errors import BusinessError
 from dangjian.core.excel import xlsx_bytes
 from dangjian.core.idcard import mask_id_number, whole_id_number
+from dangjian.core.snapshot import read_snapshot
 from dangjian.members.models import MemberPost
 from dangjian.members.selectors import TYPE_CHOICES, MemberFilters, list_members
 from dangjian.members.sheet import COLUMNS, SHEET, member_rows
@@ -46,9 +47,10 @@ def member_workbook(user, filters: MemberFilters, reveal_pii: bool) -> tuple[byt
         )
     members = listing.members
     posts = MemberPost.objects.filter(member__in=members.order_by().values("pk"))
-    with transaction.atomic():
+    with read_snapshot():  # members and their posts from one state, writers not held back
         rows = list(member_rows(members, posts, reveal_pii))
-        if rows:  # an empty file carries no one's data: nothing to account for
+    if rows:  # an empty file carries no one's data: nothing to account for
+        with transaction.atomic():
             _audit_export(user, filters, len(rows), reveal_pii)
     return xlsx_bytes({SHEET: (COLUMNS, rows)}), len(rows)
 

@@ -16,6 +16,7 @@ REVIEWED = {
         "bulk INSERT/UPDATE and COPY, identifiers from model metadata; a first load's "
         "indexes taken off and rebuilt"
     ),
+    "core/snapshot.py": "SET TRANSACTION of a read-only snapshot, a constant",
     "core/backup.py": "catalog queries and checksums, table names from the catalog",
     "compliance/sql.py": "the compliance engine's set-based SQL",
     "compliance/selectors.py": "bit-mask filters with integer parameters",

@@ -103,3 +103,35 @@ def test_a_path_that_cannot_be_written_is_refused_in_chinese_and_nothing_is_logg
     with pytest.raises(CommandError, match="这是一个目录"):
         call_command("export_workbook", str(tmp_path), *flags)
     assert not AuditEntry.objects.filter(action="export").exists()
+
+
+def test_a_name_without_xlsx_is_refused_and_nothing_is_written(tree, tmp_path):
+    with pytest.raises(CommandError, match=r"文件名应以 \.xlsx 结尾"):
+        call_command("export_workbook", str(tmp_path / "导出"))
+    assert list(tmp_path.iterdir()) == []
+    assert not AuditEntry.objects.filter(action="export").exists()
+
+
+def test_a_failed_export_leaves_the_existing_file_as_it_was(tree, tmp_path, monkeypatch):
+    from dangjian.imports.management.commands import export_workbook as command
+
+    path = tmp_path / "导出.xlsx"
+    path.write_bytes(b"earlier export")
+
+    def broken(handle):
+        handle.write(b"half a workbook")
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(command, "export_workbook", broken)
+    with pytest.raises(CommandError, match="磁盘空间不足，已有的同名文件未改动"):
+        call_command("export_workbook", str(path))
+    assert path.read_bytes() == b"earlier export"
+    assert list(tmp_path.iterdir()) == [path]  # no part file left behind
+
+
+def test_the_command_replaces_an_existing_file_with_the_export(tree, tmp_path):
+    path = tmp_path / "导出.xlsx"
+    path.write_bytes(b"earlier export")
+    call_command("export_workbook", str(path), stdout=io.StringIO())
+    assert "组织" in load_workbook(path).sheetnames
+    assert list(tmp_path.iterdir()) == [path]

@@ -2,6 +2,7 @@
 `--template`: the blank template to fill in (instructions, headers, drop-downs)."""
 
 import errno
+import tempfile
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
@@ -28,18 +29,36 @@ class Command(BaseCommand):
         )
 
     def handle(self, path, template, **options):
-        # Opened before anything is read, so a wrong path stops the command before the export
-        # is logged as made.
+        target = Path(path)
+        if target.is_dir():
+            raise CommandError(f"无法写入 {path}：{WHY_NOT_WRITTEN[errno.EISDIR]}")
+        if target.suffix.lower() != ".xlsx":
+            raise CommandError(f"无法写入 {path}：文件名应以 .xlsx 结尾（导入只认 .xlsx 工作簿）")
+        # Written beside the target (mode 600: it may hold ID numbers in full) and renamed over
+        # it at the end, so a failed export leaves an existing file as it was. Made before
+        # anything is read, so a wrong path stops the command before the export is logged.
         try:
-            handle = Path(path).open("wb")  # noqa: SIM115 (closed by the `with` below)
+            handle = tempfile.NamedTemporaryFile(  # noqa: SIM115 (closed by the `with` below)
+                dir=target.parent, prefix=f".{target.name}.", suffix=".part", delete=False
+            )
         except OSError as exc:
             reason = WHY_NOT_WRITTEN.get(exc.errno, "无法创建该文件")
             raise CommandError(f"无法写入 {path}：{reason}") from None
-        with handle:
-            if template:
-                handle.write(blank_template())
-                self.stdout.write(self.style.SUCCESS(f"已导出空白模板 {path}"))
-                return
-            counts = export_workbook(handle)
+        part = Path(handle.name)
+        try:
+            with handle:
+                if template:
+                    handle.write(blank_template())
+                else:
+                    counts = export_workbook(handle)
+            part.replace(target)
+        except OSError as exc:  # the disk filled up, the directory went away …
+            reason = WHY_NOT_WRITTEN.get(exc.errno, "写入失败")
+            raise CommandError(f"无法写入 {path}：{reason}，已有的同名文件未改动") from None
+        finally:
+            part.unlink(missing_ok=True)
+        if template:
+            self.stdout.write(self.style.SUCCESS(f"已导出空白模板 {path}"))
+            return
         summary = "，".join(f"{sheet} {n} 行" for sheet, n in counts.items())
         self.stdout.write(self.style.SUCCESS(f"已导出 {path}：{summary}"))
