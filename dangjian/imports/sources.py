@@ -151,8 +151,23 @@ def read_csv_dir(directory: Path, skip: frozenset[str] = frozenset()) -> list[Sh
                     data.may_hold_error_values = b"#" in marks
         except UnicodeDecodeError:
             raise BusinessError(not_utf8(path)) from None
+        except OSError as exc:
+            raise BusinessError(unreadable(path, exc)) from None
         sheets.append(data)
     return sheets
+
+
+def unreadable(path: Path, exc: OSError) -> str:
+    """Why a file of the import cannot be opened, in words."""
+    if isinstance(exc, IsADirectoryError):
+        why = "这是一个目录，不是 CSV 文件"
+    elif isinstance(exc, FileNotFoundError):
+        why = "文件不存在（或是指向已删除文件的快捷方式）"
+    elif isinstance(exc, PermissionError):
+        why = "没有读取权限"
+    else:
+        why = "读取出错，请检查文件是否完好"
+    return f"无法读取 {path.name}：{why}"
 
 
 def file_holds(path: Path, marks: tuple[bytes, ...]) -> set[bytes]:

@@ -12,11 +12,12 @@ import pytest
 
 from dangjian.imports.runner import run_import
 from dangjian.imports.sources import GB18030, UTF8, csv_encoding
-from dangjian.imports.tests.test_import_workbook import good_members
+from dangjian.imports.tests.test_import_workbook import ORGS, good_members
 from dangjian.ledger.models import Meeting
 from dangjian.members.models import Member
 from dangjian.members.sheet import COLUMNS as MEMBER_COLUMNS
 from dangjian.orgs.models import Organization
+from dangjian.orgs.sheet import COLUMNS as ORG_COLUMNS
 
 pytestmark = pytest.mark.django_db
 
@@ -83,3 +84,21 @@ def test_a_single_csv_file_or_an_old_workbook_is_pointed_at_what_to_do(tree, tmp
     ]
     assert messages[".xls"] == ["不支持 .xls 格式：请在 Excel 或 WPS 中另存为 .xlsx 工作簿后导入"]
     assert not Member.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("make", "why"),
+    [
+        (lambda path: path.mkdir(), "这是一个目录，不是 CSV 文件"),
+        (lambda path: path.symlink_to(path.parent / "已删除.csv"), "文件不存在"),
+    ],
+    ids=["a directory", "a dangling link"],
+)
+def test_a_sheet_file_that_cannot_be_opened_is_named_and_nothing_changes(tmp_path, make, why):
+    _write(tmp_path / "组织.csv", list(ORG_COLUMNS), ORGS, "utf-8")
+    make(tmp_path / "党员.csv")
+    outcome = run_import(tmp_path)
+    assert not outcome.ok
+    assert len(outcome.issues) == 1
+    assert outcome.issues[0].message.startswith(f"无法读取 党员.csv：{why}")
+    assert not Organization.objects.exists()
