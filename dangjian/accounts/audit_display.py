@@ -74,9 +74,11 @@ COUNTS = frozenset(("created", "updated", "unchanged"))
 
 def shown(value) -> str:
     """A recorded value in words: an import's counts as “新增 3，更新 1，未变 40”, lists joined
-    by “、”, other mappings as “键：值”."""
+    by “、”, other mappings as “键：值”, yes and no as “是”, “否”."""
     if value is None or value == "":
         return EMPTY
+    if isinstance(value, bool):
+        return "是" if value else "否"
     if isinstance(value, dict):
         if set(value) == COUNTS:
             return SheetResult(**value).counts_text()

@@ -183,6 +183,7 @@ def transfer_member(
     if on > timezone.localdate():
         raise BusinessError("转接日期不能晚于今天", "on")
     from_org = member.organization
+    check_transfer_date(member, on)
     ended_posts = list(
         MemberPost.objects.filter(member=member, organization=from_org).values_list(
             "post", flat=True
@@ -202,21 +203,44 @@ def transfer_member(
         actor_label=audit.actor_label(actor),
         created_at=timezone.now(),
     )
-    before = {"所在组织编码": from_org.code, "党内职务": "、".join(ended_posts)}
-    after = {"所在组织编码": to_org.code, "原因": reason}
-    # One entry in each branch's log, so both sides see the move in their scope.
+    before = {"所在组织编码": from_org.code}
+    if ended_posts:
+        before["党内职务"] = "、".join(ended_posts)
+    after = {"所在组织编码": to_org.code, "转接日期": on.isoformat(), "原因": reason}
+    # One entry in each branch's log, so both sides see the move in their scope; each says
+    # which side it is kept for.
     audit.record(
         actor,
         [
             audit.Change(
-                audit.Action.TRANSFER, "党员", member.pk, member.name, from_org.path, before, after
-            ),
-            audit.Change(
-                audit.Action.TRANSFER, "党员", member.pk, member.name, to_org.path, before, after
-            ),
+                audit.Action.TRANSFER,
+                "党员",
+                member.pk,
+                member.name,
+                org.path,
+                before,
+                {**after, "记录方": side},
+            )
+            for org, side in ((from_org, "转出组织"), (to_org, "转入组织"))
         ],
     )
     return transfer
+
+
+def check_transfer_date(member: Member, on: dt.date) -> None:
+    """A transfer happens on or after the member joined and their last transfer. (Set-up
+    dates are not compared: a branch recorded today gets today's date, though it may have been
+    set up years before.)"""
+    if on < member.join_date:
+        raise BusinessError(f"转接日期不能早于入党日期 {member.join_date:%Y-%m-%d}", "on")
+    last = (
+        MemberTransfer.objects.filter(member=member)
+        .order_by("-transferred_on")
+        .values_list("transferred_on", flat=True)
+        .first()
+    )
+    if last and on < last:
+        raise BusinessError(f"转接日期不能早于该党员上一次转接的日期 {last:%Y-%m-%d}", "on")
 
 
 @transaction.atomic

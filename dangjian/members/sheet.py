@@ -284,8 +284,8 @@ class MemberSheet(SheetImporter):
                 )
             )
             post_targets[row.id_hash] = (org_id, d.posts)
-            before = self._snapshot_existing(ex, old_phone)
             after = row_snapshot(row)
+            before = self._snapshot_existing(ex, old_phone, after["身份证号"])
             old, new = audit.diff(before, after)
             if ex.organization_id != org_id:
                 transfers.append(
@@ -430,17 +430,20 @@ class MemberSheet(SheetImporter):
         )
 
     @staticmethod
-    def _snapshot_existing(ex: ExistingMember, phone: str) -> dict:
-        return {
-            "姓名": ex.name,
-            "性别": ex.gender,
-            "出生日期": ex.birth_date.isoformat(),
-            "入党日期": ex.join_date.isoformat(),
-            "党员类型": ex.member_type,
-            "所在组织编码": ex.org_code,
-            "党内职务": "、".join(ex.posts),
-            "手机号": mask_phone(phone),
-        }
+    def _snapshot_existing(ex: ExistingMember, phone: str, id_masked: str) -> dict:
+        """The member before the import, as `row_snapshot` shows it after (`id_masked`: the
+        row's, the ID number it was found by)."""
+        return member_snapshot(
+            id_masked,
+            ex.name,
+            ex.gender,
+            ex.birth_date,
+            ex.join_date,
+            ex.member_type,
+            ex.org_code,
+            ex.posts,
+            mask_phone(phone),
+        )
 
     def export_rows(self, user, reveal_pii: bool) -> Iterator[tuple]:
         members = Member.objects.visible_to(user).active()

@@ -177,7 +177,6 @@ def move_organization(actor, org: Organization, new_parent: Organization) -> Org
     if new_parent.org_type in BRANCH_TYPES:
         raise BusinessError("党支部下不能再设立下级组织", "parent")
     old_parent = org.parent
-    old_path = org.path
     Organization.objects.move(org, new_parent, pos="last-child")
     Organization.objects.filter(pk=org.pk).update(parent=new_parent)
     org = Organization.objects.select_related("parent", "category").get(pk=org.pk)
@@ -195,8 +194,8 @@ def move_organization(actor, org: Organization, new_parent: Organization) -> Org
                 org.pk,
                 org.name,
                 org.path,
-                {"上级组织编码": old_parent.code, "路径": old_path},
-                {"上级组织编码": new_parent.code, "路径": org.path},
+                {"上级组织编码": old_parent.code, "上级组织": old_parent.name},
+                {"上级组织编码": new_parent.code, "上级组织": new_parent.name},
             )
         ],
     )
@@ -233,7 +232,7 @@ def dissolve_organization(actor, org: Organization, on: dt.date, reason: str) ->
     org.is_active = False
     org.dissolved_on = on
     org.save(update_fields=["is_active", "dissolved_on", "updated_at"])
-    _event(org, OrgEventKind.DISSOLVED, f"撤销 {org.name}。原因：{reason}", actor, on)
+    _event(org, OrgEventKind.DISSOLVED, f"{org.name}。原因：{reason}", actor, on)
     refresh_tree_rollups()
     audit.record(
         actor,

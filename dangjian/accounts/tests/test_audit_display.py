@@ -66,6 +66,8 @@ def test_other_values_in_words_and_unlisted_fields_in_stored_order():
     assert [change.field for change in field_changes(entry)] == ["b", "a"]
     assert change_lines(entry) == ["b：（空）", "a：书记、委员"]
     assert shown({"方式": "恢复码", "剩余": 9}) == "方式：恢复码，剩余：9"
+    assert shown({"有效": False, "含完整个人信息": True}) == "有效：否，含完整个人信息：是"
+    assert shown([True, 0]) == "是、0"
 
 
 def test_member_page_and_audit_page_show_old_and_new(client, tree, members, officer):

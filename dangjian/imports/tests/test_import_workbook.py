@@ -383,6 +383,12 @@ def test_import_moves_a_subtree_and_transfers_a_member(tmp_path):
     assert MemberTransfer.objects.filter(
         member=member, from_org__code="A1", to_org__code="T1"
     ).exists()
+    logged = AuditEntry.objects.filter(object_type="党员", object_id=str(member.pk))
+    changed = logged.filter(action__in=["update", "transfer"])
+    assert changed.count() == 2
+    for entry in changed:  # only what changed: not the ID number it was found by
+        assert entry.before == {"所在组织编码": "A1"}
+        assert entry.after == {"所在组织编码": "T1"}
 
 
 def test_second_root_and_member_in_unknown_org_are_rejected(tmp_path):

@@ -61,8 +61,35 @@ def test_transfer_keeps_history_and_ends_posts(tree, members, officer):
     transfer = MemberTransfer.objects.get(member=secretary)
     assert (transfer.from_org, transfer.to_org, transfer.reason) == (tree.a1, tree.t1, "工作调动")
     assert not MemberPost.objects.filter(member=secretary).exists()
-    paths = set(AuditEntry.objects.filter(action="transfer").values_list("org_path", flat=True))
-    assert paths == {tree.a1.path, tree.t1.path}
+    entries = AuditEntry.objects.filter(action="transfer").order_by("id")
+    assert [(e.org_path, e.after["记录方"]) for e in entries] == [
+        (tree.a1.path, "转出组织"),
+        (tree.t1.path, "转入组织"),
+    ]
+    for entry in entries:
+        assert entry.before == {"所在组织编码": "A1", "党内职务": "书记"}
+        assert entry.after["转接日期"] == "2025-03-01"
+
+
+def test_a_transfer_without_posts_logs_none(tree, members):
+    member = members.a1[1]
+    assert not MemberPost.objects.filter(member=member).exists()
+    services.transfer_member(None, member, tree.t1, dt.date(2025, 3, 1), "工作调动")
+    logged = AuditEntry.objects.filter(action="transfer")
+    assert [e.before for e in logged] == [{"所在组织编码": "A1"}] * 2
+
+
+def test_a_transfer_date_makes_sense(tree, members):
+    member = members.a1[1]
+    before_joining = member.join_date - dt.timedelta(days=1)
+    with pytest.raises(BusinessError, match="不能早于入党日期"):
+        services.transfer_member(None, member, tree.t1, before_joining, "x")
+    services.transfer_member(None, member, tree.t1, dt.date(2025, 3, 1), "x")
+    with pytest.raises(BusinessError, match="不能早于该党员上一次转接的日期 2025-03-01"):
+        services.transfer_member(None, member, tree.a2, dt.date(2025, 2, 28), "x")
+    member.refresh_from_db()
+    assert member.organization == tree.t1
+    assert MemberTransfer.objects.filter(member=member).count() == 1
 
 
 def test_transfer_rejects_same_or_non_branch(tree, members):

@@ -102,6 +102,12 @@ def test_dissolve_requires_members_transferred_first(tree, members):
     assert OrgEvent.objects.filter(organization=org, kind="dissolved").exists()
 
 
+def test_the_dissolution_event_names_the_organization_and_the_reason(tree):
+    org = services.dissolve_organization(None, tree.a2, dt.date(2024, 3, 1), "撤并")
+    event = OrgEvent.objects.get(organization=org, kind="dissolved")
+    assert event.summary == f"{org.name}。原因：撤并"  # the kind already says 撤销
+
+
 def test_dissolve_requires_children_gone_and_not_root(tree):
     with pytest.raises(BusinessError, match="下级组织"):
         services.dissolve_organization(None, tree.a, dt.date(2025, 6, 1), "x")
