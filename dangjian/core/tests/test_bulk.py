@@ -45,8 +45,8 @@ def test_insert_rows_writes_every_row_in_order_across_statements(
         )
     written = PostTally.objects.order_by("id").values_list("organization", "post", "own", "subtree")
     assert list(written) == rows
-    if connection.vendor == "sqlite":  # one statement per max(1, limit // 4) rows, logged
-        per_statement = max(1, parameter_limit // 4)
+    if connection.vendor == "sqlite":  # one statement per max(1, marks // 4) rows, logged
+        per_statement = max(1, min(parameter_limit, bulk.SQLITE_STATEMENT_MARKS) // 4)
         assert len(queries) == -(-len(rows) // per_statement)
         assert all(q["sql"].startswith("INSERT INTO") for q in queries.captured_queries)
 
