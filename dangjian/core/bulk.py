@@ -187,10 +187,10 @@ def insert_rows(
     """Insert rows (tuples in `fields` order) in bulk; returns the number inserted.
 
     PostgreSQL uses COPY; SQLite uses multi-row INSERT … VALUES statements of as many rows as
-    its limit of bound parameters allows (executemany steps and resets once per row: a county's
-    members and their audit entries took 0.25 s that way, 0.19 s now). Values for JSON columns must
-    already be JSON text (see `to_json`), which both databases accept. `adapt=False`: the
-    datetimes are already as the driver takes them (`connection.ops.
+    SQLITE_STATEMENT_MARKS bound values allow (executemany steps and resets once per row: a
+    county's members and their audit entries took 0.25 s that way, 0.19 s now). Values for
+    JSON columns must already be JSON text (see `to_json`), which both databases accept.
+    `adapt=False`: the datetimes are already as the driver takes them (`connection.ops.
     adapt_datetimefield_value` on SQLite, made once for rows that share a time).
     """
     table = connection.ops.quote_name(model._meta.db_table)

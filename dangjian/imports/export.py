@@ -32,6 +32,7 @@ def export_workbook(
     reveal = user is None or user.can(Perm.REVEAL_PII)
     workbook = Workbook(write_only=True)
     counts: dict[str, int] = {}
+    viewer = user if user is not None else _Everything()
     try:
         with read_snapshot():  # every sheet from one state, without holding writers back
             for importer in registered_sheets():
@@ -40,7 +41,6 @@ def export_workbook(
                 sheet = workbook.create_sheet(importer.sheet)
                 sheet.append(list(importer.columns))
                 count = 0
-                viewer = user if user is not None else _Everything()
                 for row in importer.export_rows(viewer, reveal):
                     sheet.append(cells(sheet, row))
                     count += 1
